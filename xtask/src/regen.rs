@@ -99,7 +99,10 @@ pub fn generate(spec_path: &Path) -> Result<String> {
             .location()
             .map(|l| format!(":{}:{}", l.line(), l.column()))
             .unwrap_or_default();
-        anyhow!("{}{at}: not a valid OpenAPI document: {e}", spec_path.display())
+        anyhow!(
+            "{}{at}: not a valid OpenAPI document: {e}",
+            spec_path.display()
+        )
     })?;
 
     let mut settings = GenerationSettings::default();
