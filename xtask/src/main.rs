@@ -1,5 +1,6 @@
 //! Maintainer tasks for wawp-rs. Run them as `cargo xtask <task>`.
 
+mod bench;
 mod regen;
 
 use std::process::ExitCode;
@@ -26,12 +27,33 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Run the benchmarks (release build) and write BENCHMARKS.md.
+    ///
+    /// With --smoke: one run of every scenario with tiny counts on a debug
+    /// build, failing on any error, writing nothing (CI runs this).
+    Bench {
+        /// Tiny counts, debug build, no BENCHMARKS.md; asserts no timing.
+        #[arg(long)]
+        smoke: bool,
+        /// Runs of each scenario; the median is reported with min and max.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Regen { check } => regen::run(&regen::Paths::workspace(), check),
+        Task::Bench { smoke, runs } => {
+            return match bench::run(&regen::workspace_root(), bench::Options { smoke, runs }) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
     };
     match result {
         Ok(regen::Outcome::UpToDate) => {

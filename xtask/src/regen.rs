@@ -36,13 +36,18 @@ pub struct Paths {
     pub output: PathBuf,
 }
 
+/// The workspace's root folder.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
 impl Paths {
     /// The paths inside this workspace.
     pub fn workspace() -> Self {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("xtask lives one level below the workspace root")
-            .to_path_buf();
+        let root = workspace_root();
         Self {
             spec: root.join("openapi.yaml"),
             output: root.join("crates/wawp-openapi/src/generated.rs"),
@@ -189,14 +194,21 @@ mod tests {
 
     #[test]
     fn the_committed_client_is_what_the_spec_generates() {
-        assert!(matches!(run(&committed(), true).unwrap(), Outcome::UpToDate));
+        assert!(matches!(
+            run(&committed(), true).unwrap(),
+            Outcome::UpToDate
+        ));
     }
 
     #[test]
     fn a_one_character_description_change_is_reported_as_a_diff() {
         let dir = tempfile::tempdir().unwrap();
         let spec = edited_spec(&dir, |s| {
-            s.replacen("The fields of a send request.", "The fields of a send request!", 1)
+            s.replacen(
+                "The fields of a send request.",
+                "The fields of a send request!",
+                1,
+            )
         });
         let paths = Paths {
             spec,
@@ -204,8 +216,14 @@ mod tests {
         };
         match run(&paths, true).unwrap() {
             Outcome::Stale(diff) => {
-                assert!(diff.contains("-    ///The fields of a send request."), "{diff}");
-                assert!(diff.contains("+    ///The fields of a send request!"), "{diff}");
+                assert!(
+                    diff.contains("-    ///The fields of a send request."),
+                    "{diff}"
+                );
+                assert!(
+                    diff.contains("+    ///The fields of a send request!"),
+                    "{diff}"
+                );
             }
             other => panic!("expected a stale result, got {other:?}"),
         }
@@ -229,13 +247,18 @@ mod tests {
     fn a_missing_spec_names_the_file() {
         let err = generate(Path::new("/nonexistent/openapi.yaml")).unwrap_err();
         let text = format!("{err:#}");
-        assert!(text.contains("cannot read the OpenAPI document /nonexistent/openapi.yaml"), "{text}");
+        assert!(
+            text.contains("cannot read the OpenAPI document /nonexistent/openapi.yaml"),
+            "{text}"
+        );
     }
 
     #[test]
     fn yaml_that_does_not_parse_names_the_line() {
         let dir = tempfile::tempdir().unwrap();
-        let spec = edited_spec(&dir, |s| s.replacen("  title: Wawp OTP API", "  title: [Wawp", 1));
+        let spec = edited_spec(&dir, |s| {
+            s.replacen("  title: Wawp OTP API", "  title: [Wawp", 1)
+        });
         let text = format!("{:#}", generate(&spec).unwrap_err());
         assert!(text.contains("openapi.yaml:3:"), "{text}");
         assert!(text.contains("not a valid OpenAPI document"), "{text}");

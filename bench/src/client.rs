@@ -1,0 +1,127 @@
+//! Client overhead: the same send, against the floor server, by a hand-written
+//! reqwest request (the floor), the generated `wawp-openapi` call, and the
+//! `wawp` crate's `send_otp` with validation and tracing on.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde::Deserialize;
+
+use crate::stats::Summary;
+
+const TOKEN: &str = "bench-token";
+const INSTANCE: &str = "bench-instance";
+const CHAT_ID: &str = "201234567890";
+
+/// Which client makes the requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variant {
+    /// A hand-written reqwest request: the floor.
+    Raw,
+    /// The generated `wawp_openapi::Client::send_otp`.
+    Generated,
+    /// `wawp::Client::send_otp`, validation and tracing on.
+    Wawp,
+}
+
+/// The fields of the 200 body, parsed as every variant parses them.
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)] // read by serde, not by the benchmark
+struct Sent {
+    code: String,
+    message: String,
+    expires_in: f64,
+    job_id: String,
+}
+
+/// Runs `requests` sends with `in_flight` concurrent requests.
+pub async fn run(variant: Variant, base: &str, requests: usize, in_flight: usize) -> Summary {
+    match variant {
+        Variant::Raw => {
+            let client = reqwest::Client::new();
+            let url = format!("{base}/v2/auth/otp/send");
+            let body =
+                serde_json::json!({"instance_id": INSTANCE, "chatId": CHAT_ID, "lang": "en"});
+            drive(requests, in_flight, |_| async {
+                let Ok(response) = client
+                    .post(&url)
+                    .bearer_auth(TOKEN)
+                    .json(&body)
+                    .send()
+                    .await
+                else {
+                    return false;
+                };
+                response.status().is_success() && response.json::<Sent>().await.is_ok()
+            })
+            .await
+        }
+        Variant::Generated => {
+            let mut headers = reqwest::header::HeaderMap::new();
+            let mut bearer = reqwest::header::HeaderValue::from_str(&format!("Bearer {TOKEN}"))
+                .expect("a valid header");
+            bearer.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, bearer);
+            let http = reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .expect("a reqwest client");
+            let client = wawp_openapi::Client::new_with_client(base, http, Default::default());
+            let body = wawp_openapi::types::SendOtpRequest {
+                access_token: None,
+                chat_id: CHAT_ID.into(),
+                footer: None,
+                instance_id: INSTANCE.into(),
+                lang: "en".into(),
+            };
+            drive(requests, in_flight, |_| async {
+                client.send_otp(&body).await.is_ok()
+            })
+            .await
+        }
+        Variant::Wawp => {
+            let client = wawp::Client::builder()
+                .instance_id(INSTANCE)
+                .access_token(TOKEN)
+                .base_url(base)
+                .build()
+                .expect("a wawp client");
+            let phone: wawp::PhoneNumber = "+201234567890".parse().expect("a valid number");
+            drive(requests, in_flight, |_| async {
+                client.send_otp(&phone).await.is_ok()
+            })
+            .await
+        }
+    }
+}
+
+/// Runs `op(0..requests)` with at most `in_flight` at once and times each.
+pub async fn drive<F, Fut>(requests: usize, in_flight: usize, op: F) -> Summary
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    let results: Vec<(Duration, bool)> = futures::stream::iter(0..requests)
+        .map(|i| {
+            let fut = op(i);
+            async move {
+                let t = Instant::now();
+                let ok = fut.await;
+                (t.elapsed(), ok)
+            }
+        })
+        .buffer_unordered(in_flight.max(1))
+        .collect()
+        .await;
+    let elapsed = start.elapsed();
+    let errors = results.iter().filter(|(_, ok)| !ok).count();
+    let latencies = results
+        .into_iter()
+        .filter(|(_, ok)| *ok)
+        .map(|(d, _)| d)
+        .collect();
+    Summary::new(latencies, errors, elapsed)
+}

@@ -1,0 +1,110 @@
+//! Benchmarks for wawp-rs. `cargo xtask bench` builds this in release mode,
+//! runs each scenario several times and writes BENCHMARKS.md; each run prints
+//! one JSON object on stdout.
+
+mod bot;
+mod client;
+mod floor_server;
+mod load;
+mod sandbox;
+mod stats;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+#[derive(Debug, Parser)]
+#[command(about = "wawp-rs benchmarks; each run prints one JSON object")]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    /// Client overhead against a minimal local server.
+    Client {
+        /// Which client.
+        #[arg(long, value_enum)]
+        variant: client::Variant,
+        /// Sends to make.
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        /// Requests in flight at once (1 = sequential).
+        #[arg(long, default_value_t = 1)]
+        in_flight: usize,
+    },
+    /// Sends with distinct recipients to the `wawp-sandbox` binary.
+    Sandbox {
+        /// The wawp-sandbox binary to start.
+        #[arg(long)]
+        binary: PathBuf,
+        /// Sends to make.
+        #[arg(long, default_value_t = 200_000)]
+        requests: usize,
+        /// Keep-alive connections.
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+    },
+    /// Admins' /send commands through the `wawp-bot --sandbox` binary.
+    Bot {
+        /// The wawp-bot binary to start.
+        #[arg(long)]
+        binary: PathBuf,
+        /// Commands in all.
+        #[arg(long, default_value_t = 1_000)]
+        commands: usize,
+        /// Admins sending them, each waiting for its reply before the next.
+        #[arg(long, default_value_t = 10)]
+        admins: usize,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // The client runs on one thread; servers started here get their own.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let report = match cli.scenario {
+        Scenario::Client {
+            variant,
+            requests,
+            in_flight,
+        } => {
+            // Tracing on, as in an application: a subscriber writing to a sink.
+            tracing_subscriber::fmt()
+                .with_writer(std::io::sink)
+                .with_max_level(tracing::Level::INFO)
+                .init();
+            let addr = floor_server::start()?;
+            let summary = runtime.block_on(client::run(
+                variant,
+                &format!("http://{addr}"),
+                requests,
+                in_flight,
+            ));
+            json!({"scenario": "client", "variant": variant, "in_flight": in_flight, "summary": summary})
+        }
+        Scenario::Sandbox {
+            binary,
+            requests,
+            connections,
+        } => {
+            let local = tokio::task::LocalSet::new();
+            let report = local.block_on(&runtime, sandbox::run(&binary, requests, connections))?;
+            json!({"scenario": "sandbox", "connections": connections, "report": report})
+        }
+        Scenario::Bot {
+            binary,
+            commands,
+            admins,
+        } => {
+            let report = runtime.block_on(bot::run(&binary, commands, admins))?;
+            json!({"scenario": "bot", "admins": admins, "report": report})
+        }
+    };
+    println!("{report}");
+    Ok(())
+}
