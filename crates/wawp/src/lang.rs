@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 macro_rules! languages {
-    ($($variant:ident => $code:literal, $name:literal;)*) => {
+    ($($(#[$attr:meta])* $variant:ident => $code:literal, $name:literal;)*) => {
         /// The language of the OTP message.
         ///
         /// The 26 languages Wawp documents are variants; a code Wawp adds later
@@ -17,11 +17,12 @@ macro_rules! languages {
         /// assert_eq!(Lang::default(), Lang::En);
         /// assert!(!"xx".parse::<Lang>().unwrap().is_documented());
         /// ```
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
         #[non_exhaustive]
         pub enum Lang {
             $(
                 #[doc = concat!($name, " (`", $code, "`)")]
+                $(#[$attr])*
                 $variant,
             )*
             /// A code Wawp does not document (yet), lower-case ASCII letters.
@@ -59,6 +60,7 @@ macro_rules! languages {
 }
 
 languages! {
+    #[default]
     En => "en", "English";
     Ar => "ar", "Arabic";
     Fr => "fr", "French";
@@ -97,12 +99,6 @@ impl Lang {
     /// Whether this is one of the 26 languages Wawp documents.
     pub fn is_documented(&self) -> bool {
         !matches!(self, Lang::Other(_))
-    }
-}
-
-impl Default for Lang {
-    fn default() -> Self {
-        Lang::En
     }
 }
 

@@ -1,0 +1,204 @@
+//! What is retried (and what never is), timeouts and refused connections.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use wawp::{Error, RetryPolicy, Transport};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn server_answering(route: &str, first: ResponseTemplate, times: u64) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(path(route))
+        .respond_with(first)
+        .up_to_n_times(times)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn then_succeed(server: &MockServer, route: &str) {
+    let body = if route == SEND_PATH {
+        sent_body()
+    } else {
+        serde_json::json!({})
+    };
+    Mock::given(path(route))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn send_retries_a_503_then_succeeds() {
+    for transport in [Transport::Post, Transport::Query] {
+        let server = server_answering(SEND_PATH, ResponseTemplate::new(503), 1).await;
+        then_succeed(&server, SEND_PATH).await;
+        let sent = client(&server, transport).send_otp(&phone()).await.unwrap();
+        assert_eq!(sent.job_id, "send_123_456");
+        assert_eq!(received(&server).await.len(), 2, "{transport}");
+    }
+}
+
+#[tokio::test]
+async fn send_retries_502_and_504_until_attempts_run_out() {
+    for status in [502, 504] {
+        let server = server_answering(SEND_PATH, ResponseTemplate::new(status), 100).await;
+        let err = client(&server, Transport::Post)
+            .send_otp(&phone())
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(status));
+        assert_eq!(received(&server).await.len(), 3, "max_attempts(3)");
+    }
+}
+
+#[tokio::test]
+async fn send_does_not_retry_a_500() {
+    let server = server_answering(SEND_PATH, ResponseTemplate::new(500), 100).await;
+    let err = client(&server, Transport::Post)
+        .send_otp(&phone())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(received(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_429_is_never_retried() {
+    for route in [SEND_PATH, VERIFY_PATH] {
+        let answer = ResponseTemplate::new(429).insert_header("Retry-After", "0");
+        let server = server_answering(route, answer, 100).await;
+        then_succeed(&server, route).await;
+        let client = client(&server, Transport::Post);
+        let result = if route == SEND_PATH {
+            client.send_otp(&phone()).await.map(drop)
+        } else {
+            client.verify_otp(&phone(), "123456").await.map(drop)
+        };
+        assert_eq!(result.unwrap_err().status(), Some(429), "{route}");
+        assert_eq!(received(&server).await.len(), 1, "{route}");
+    }
+}
+
+#[tokio::test]
+async fn a_verify_that_reached_the_server_is_never_retried() {
+    for status in [500, 502, 503, 504] {
+        let server = server_answering(VERIFY_PATH, ResponseTemplate::new(status), 100).await;
+        then_succeed(&server, VERIFY_PATH).await;
+        let err = client(&server, Transport::Post)
+            .verify_otp(&phone(), "123456")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Error::Server {
+                status,
+                message: None
+            }
+        );
+        assert_eq!(received(&server).await.len(), 1, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn retries_can_be_switched_off() {
+    let server = server_answering(SEND_PATH, ResponseTemplate::new(503), 1).await;
+    then_succeed(&server, SEND_PATH).await;
+    let err = no_retry_client(&server, Transport::Post)
+        .send_otp(&phone())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(received(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn retry_after_on_a_503_is_honoured_up_to_max_delay() {
+    let answer = ResponseTemplate::new(503).insert_header("Retry-After", "30");
+    let server = server_answering(SEND_PATH, answer, 1).await;
+    then_succeed(&server, SEND_PATH).await;
+    let client = builder(&server, Transport::Post)
+        .retry(
+            RetryPolicy::default()
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(300)),
+        )
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    client.send_otp(&phone()).await.unwrap();
+    let elapsed = started.elapsed();
+    // Waited the capped Retry-After (300 ms), not the 1 ms back-off nor 30 s.
+    assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert_eq!(received(&server).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_slow_server_times_out_without_retry() {
+    for route in [SEND_PATH, VERIFY_PATH] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(route))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(sent_body())
+                    .set_delay(Duration::from_secs(2)),
+            )
+            .mount(&server)
+            .await;
+        let client = builder(&server, Transport::Post)
+            .timeout(Duration::from_millis(150))
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let result = if route == SEND_PATH {
+            client.send_otp(&phone()).await.map(drop)
+        } else {
+            client.verify_otp(&phone(), "123456").await.map(drop)
+        };
+        assert_eq!(result.unwrap_err(), Error::Timeout, "{route}");
+        assert!(started.elapsed() < Duration::from_secs(1), "{route}");
+        // The request arrived: repeating it could send a second code or
+        // burn a verify attempt.
+        assert_eq!(received(&server).await.len(), 1, "{route}");
+    }
+}
+
+/// A loopback address nobody listens on.
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_then_reported() {
+    let base_url = closed_port_url();
+    for transport in [Transport::Post, Transport::Query] {
+        let (captured, _guard) = capture_tracing();
+        let client = wawp::Client::builder()
+            .instance_id(INSTANCE)
+            .access_token(TOKEN)
+            .base_url(&base_url)
+            .transport(transport)
+            .retry(fast_retry())
+            .build()
+            .unwrap();
+        let err = client.verify_otp(&phone(), "123456").await.unwrap_err();
+        let Error::Connection { message } = &err else {
+            panic!("{err:?}");
+        };
+        assert!(message.to_lowercase().contains("connect"), "{message}");
+        assert!(!message.contains("127.0.0.1"), "no URL: {message}");
+        assert!(err.is_retryable());
+        // The request never left, so even verify retried: 3 attempts.
+        let logs = captured.text();
+        assert!(logs.contains("attempts=3"), "{logs}");
+        assert_eq!(logs.matches("wawp: retrying").count(), 2, "{logs}");
+    }
+}
