@@ -1,0 +1,119 @@
+//! Error answers: always JSON `{"code": "...", "message": "..."}` (the shape
+//! of the spec's `ErrorBody`), with `Retry-After` on 429.
+//!
+//! | status | `code` | when |
+//! |---|---|---|
+//! | 400 | `invalid_chat_id`, `invalid_lang`, `invalid_footer`, `invalid_code`, `missing_field`, `invalid_json`, `invalid_query` | bad input |
+//! | 400 | `invalid_code` | wrong code, attempts left |
+//! | 400 | `code_expired`, `no_active_code` | nothing to verify against |
+//! | 401 | `unauthorized` | credentials missing or wrong |
+//! | 404 | `not_found` | unknown path |
+//! | 405 | `method_not_allowed` | known path, other method (with `Allow`) |
+//! | 413 | `payload_too_large` | body over 16 KiB |
+//! | 415 | `unsupported_media_type` | POST body not `application/json` |
+//! | 429 | `rate_limited` | send within 60 s of the previous one |
+//! | 429 | `locked_out` | 5 wrong codes: 15 minutes |
+//!
+//! The spec declares 200, 401 and 429; the 400, 404, 405, 413 and 415
+//! answers are the sandbox's own (the provider documents none).
+
+use std::borrow::Cow;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// An error answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: Cow<'static, str>,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 400 with `code`.
+    pub(crate) fn bad_request(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 401 `unauthorized`.
+    pub(crate) fn unauthorized(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    /// 429 with `code` and `Retry-After: retry_after`.
+    pub(crate) fn too_many(
+        code: &'static str,
+        retry_after: u64,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ApiError {
+            retry_after: Some(retry_after),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
+        }
+    }
+
+    /// The `code` field.
+    #[cfg(test)]
+    pub(crate) fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+/// A JSON response.
+pub(crate) fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    let mut bytes = Vec::with_capacity(128);
+    // Serializing these plain structs to a Vec cannot fail.
+    if serde_json::to_writer(&mut bytes, body).is_err() {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        bytes,
+    )
+        .into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        tracing::debug!(status = self.status.as_u16(), code = self.code, message = %self.message, "rejected");
+        let mut response = json(
+            self.status,
+            &Body {
+                code: self.code,
+                message: &self.message,
+            },
+        );
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}

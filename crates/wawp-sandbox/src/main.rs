@@ -1,0 +1,163 @@
+//! `wawp-sandbox`: run the sandbox server from the command line.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+use wawp_sandbox::{DEFAULT_MAX_MESSAGES, DEFAULT_MAX_RECIPIENTS, Sandbox};
+
+/// A local server that behaves like Wawp's OTP API.
+///
+/// It serves GET and POST /v2/auth/otp/send and /v2/auth/otp/verify with
+/// Wawp's rules: credentials as a Bearer header, JSON body or query string;
+/// one send per recipient every 60 s; 6-digit codes valid 300 s and once;
+/// 5 wrong codes lock the recipient out for 15 minutes.
+///
+/// Nothing is delivered. Each code "sent" is logged and listed at
+/// GET /_sandbox/messages?chatId=<digits> (no credentials: keep the sandbox
+/// on a loopback address). GET /_sandbox/health answers {"status":"ok",...}.
+///
+/// Without --instance-id / --access-token it makes up credentials and prints
+/// them. Point the wawp client at it with WAWP_BASE_URL=http://<listen>.
+/// Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) to change the
+/// level. Stop it with Ctrl-C or SIGTERM.
+#[derive(Debug, Parser)]
+#[command(name = "wawp-sandbox", version, verbatim_doc_comment)]
+struct Cli {
+    /// Address to listen on, IP:PORT (port 0 picks a free one).
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080")]
+    listen: String,
+
+    /// Instance id that requests must carry [default: a random one, printed].
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "WAWP_INSTANCE_ID",
+        hide_env_values = true
+    )]
+    instance_id: Option<String>,
+
+    /// Access token that requests must carry [default: a random one, printed].
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "WAWP_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
+    access_token: Option<String>,
+
+    /// Most recipients tracked at once; the oldest are forgotten beyond it.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RECIPIENTS)]
+    max_recipients: usize,
+
+    /// Most messages kept for /_sandbox/messages; the oldest are dropped.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_MESSAGES)]
+    max_messages: usize,
+}
+
+/// A setting that cannot be used: one line on stderr, exit status 2.
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("wawp-sandbox: {message}");
+    ExitCode::from(2)
+}
+
+fn init_tracing() {
+    let filter = match EnvFilter::try_from_default_env() {
+        Ok(filter) => filter,
+        Err(err) => {
+            if std::env::var_os("RUST_LOG").is_some() {
+                eprintln!("wawp-sandbox: ignoring RUST_LOG ({err}); using \"info\"");
+            }
+            EnvFilter::new("info")
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let listen: SocketAddr = match cli.listen.trim().parse() {
+        Ok(addr) => addr,
+        Err(_) => {
+            return fail(format_args!(
+                "invalid --listen {:?}: expected IP:PORT, e.g. 127.0.0.1:8080",
+                cli.listen
+            ));
+        }
+    };
+    init_tracing();
+
+    let generated_token = cli.access_token.is_none();
+    let mut builder = Sandbox::builder()
+        .listen(listen)
+        .max_recipients(cli.max_recipients)
+        .max_messages(cli.max_messages);
+    if let Some(id) = cli.instance_id {
+        builder = builder.instance_id(id);
+    }
+    if let Some(token) = cli.access_token {
+        builder = builder.access_token(token);
+    }
+    let sandbox = match builder.start().await {
+        Ok(sandbox) => sandbox,
+        Err(err) if err.kind() == std::io::ErrorKind::InvalidInput => return fail(err),
+        Err(err) => return fail(format_args!("cannot listen on {listen}: {err}")),
+    };
+
+    let url = sandbox.base_url();
+    println!("wawp-sandbox listening on {url}");
+    println!("  instance id:  {}", sandbox.instance_id());
+    if generated_token {
+        println!("  access token: {} (generated)", sandbox.access_token());
+    } else {
+        println!("  access token: (as given)");
+    }
+    let id = sandbox.instance_id();
+    let token = if generated_token {
+        sandbox.access_token()
+    } else {
+        "<your token>"
+    };
+    println!("Point the wawp client at it:");
+    println!("  export WAWP_BASE_URL={url} WAWP_INSTANCE_ID={id} WAWP_ACCESS_TOKEN={token}");
+    println!("Codes it \"sends\": curl '{url}/_sandbox/messages?chatId=201234567890'");
+    if !listen.ip().is_loopback() {
+        eprintln!(
+            "wawp-sandbox: warning: listening on {listen}, not a loopback address; /_sandbox/messages shows codes to anyone who can reach it"
+        );
+    }
+
+    match shutdown_signal().await {
+        Ok(signal) => tracing::info!("{signal}: stopping"),
+        Err(err) => {
+            sandbox.shutdown().await;
+            return fail(format_args!("cannot listen for stop signals: {err}"));
+        }
+    }
+    sandbox.shutdown().await;
+    println!("wawp-sandbox stopped");
+    ExitCode::SUCCESS
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+async fn shutdown_signal() -> std::io::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.map(|()| "interrupted"),
+            _ = term.recv() => Ok("terminated"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map(|()| "interrupted")
+    }
+}

@@ -1,0 +1,147 @@
+//! Checks of the request fields, with messages that say what to fix.
+//!
+//! Personal data (the chat id) is not repeated in messages.
+
+use wawp::Lang;
+
+use crate::error::ApiError;
+
+/// Longest footer accepted, in characters: the `wawp` client's limit.
+pub use wawp::MAX_FOOTER_CHARS;
+
+/// A valid chat id: its text and its value as a number (the store's key).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChatId<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) key: u64,
+}
+
+/// International digits only, 8–15 of them, no `+`, no leading `0`.
+pub(crate) fn chat_id(text: &str) -> Result<ChatId<'_>, ApiError> {
+    let bytes = text.as_bytes();
+    let digits_only = bytes.iter().all(u8::is_ascii_digit);
+    if !digits_only || !(8..=15).contains(&bytes.len()) || bytes[0] == b'0' {
+        let why = if text.starts_with('+') {
+            "drop the leading \"+\""
+        } else if text.starts_with('0') {
+            "start with the country code, not 0 or 00"
+        } else if !digits_only {
+            "use digits only, no spaces or punctuation"
+        } else {
+            "use 8 to 15 digits"
+        };
+        return Err(ApiError::bad_request(
+            "invalid_chat_id",
+            format!(
+                "invalid chatId: {why}; chatId is the international number as digits only, e.g. 201234567890"
+            ),
+        ));
+    }
+    // At most 15 digits: fits a u64 without overflow.
+    let key = bytes.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    Ok(ChatId { text, key })
+}
+
+/// One of the 26 documented codes, exactly (lower case); absent means `en`.
+pub(crate) fn lang(code: Option<&str>) -> Result<Lang, ApiError> {
+    let Some(code) = code else {
+        return Ok(Lang::En);
+    };
+    Lang::DOCUMENTED
+        .into_iter()
+        .find(|lang| lang.as_str() == code)
+        .ok_or_else(|| {
+            let shown: String = code.chars().take(16).collect();
+            ApiError::bad_request(
+                "invalid_lang",
+                format!(
+                    "unsupported lang {shown:?}; use one of: {}",
+                    wawp::documented_codes()
+                ),
+            )
+        })
+}
+
+/// At most 200 characters, no control characters; empty means none.
+pub(crate) fn footer(footer: Option<&str>) -> Result<Option<&str>, ApiError> {
+    match footer {
+        None | Some("") => Ok(None),
+        Some(text) if text.chars().any(char::is_control) => Err(ApiError::bad_request(
+            "invalid_footer",
+            "invalid footer: control characters (such as line breaks or tabs) are not allowed",
+        )),
+        Some(text) if text.chars().count() > MAX_FOOTER_CHARS => Err(ApiError::bad_request(
+            "invalid_footer",
+            format!("invalid footer: at most {MAX_FOOTER_CHARS} characters"),
+        )),
+        Some(text) => Ok(Some(text)),
+    }
+}
+
+/// Exactly 6 ASCII digits.
+pub(crate) fn code(code: &str) -> Result<u32, ApiError> {
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::bad_request(
+            "invalid_code",
+            "invalid code format: the code is exactly 6 digits, e.g. \"042917\"",
+        ));
+    }
+    Ok(code.bytes().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chat_ids_are_international_digits() {
+        assert_eq!(chat_id("201234567890").unwrap().key, 201_234_567_890);
+        assert_eq!(chat_id("12345678").unwrap().key, 12_345_678);
+        assert_eq!(chat_id("999999999999999").unwrap().key, 999_999_999_999_999);
+        for bad in [
+            "",
+            "1234567",
+            "1234567890123456",
+            "+201234567890",
+            "0201234567890",
+            "20 1234567890",
+            "٢٠١٢٣٤٥٦٧٨٩٠",
+        ] {
+            let err = chat_id(bad).unwrap_err();
+            assert_eq!(err.code(), "invalid_chat_id", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn lang_defaults_to_en_and_accepts_exactly_the_documented_codes() {
+        assert_eq!(lang(None).unwrap(), Lang::En);
+        for documented in Lang::DOCUMENTED {
+            assert_eq!(lang(Some(documented.as_str())).unwrap(), documented);
+        }
+        for bad in ["xx", "AR", "", "en-US", " en"] {
+            assert_eq!(
+                lang(Some(bad)).unwrap_err().code(),
+                "invalid_lang",
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn footers_are_short_single_line_text() {
+        assert_eq!(footer(Some("")).unwrap(), None);
+        let longest = "é".repeat(200);
+        assert_eq!(footer(Some(&longest)).unwrap(), Some(longest.as_str()));
+        assert!(footer(Some(&"a".repeat(201))).is_err());
+        assert!(footer(Some("a\nb")).is_err());
+        assert!(footer(Some("a\u{7f}")).is_err());
+    }
+
+    #[test]
+    fn codes_are_six_ascii_digits_leading_zeros_kept() {
+        assert_eq!(code("000042").unwrap(), 42);
+        for bad in ["12345", "1234567", "12345a", "١٢٣٤٥٦", " 12345"] {
+            assert_eq!(super::code(bad).unwrap_err().code(), "invalid_code");
+        }
+    }
+}
