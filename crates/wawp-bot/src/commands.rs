@@ -1,0 +1,338 @@
+//! The bot's commands and their arguments.
+//!
+//! teloxide's [`BotCommands`] derive recognises the command and hands over the
+//! rest of the text as one `String`; the arguments are parsed here, so a
+//! missing or bad argument gets that command's usage instead of being
+//! silently dropped.
+
+use teloxide::utils::command::BotCommands;
+use wawp::{Lang, PhoneNumber};
+
+/// The most `/history` shows.
+pub const HISTORY_MAX: u32 = 50;
+/// What `/history` shows without an argument.
+pub const HISTORY_DEFAULT: u32 = 10;
+/// The longest footer accepted, in characters.
+pub const FOOTER_MAX_CHARS: usize = wawp::MAX_FOOTER_CHARS;
+
+/// The commands, as registered with Telegram (`setMyCommands`).
+#[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
+#[command(rename_rule = "lowercase")]
+pub enum Command {
+    /// Start here.
+    #[command(description = "what this bot does")]
+    Start,
+    /// The commands with arguments and examples.
+    #[command(description = "the commands, with examples")]
+    Help,
+    /// The caller's Telegram user id.
+    #[command(description = "your Telegram user id")]
+    Whoami,
+    /// `/send <phone> [lang [footer…]]`
+    #[command(description = "send a WhatsApp code: /send <phone> [lang [footer]]")]
+    Send(String),
+    /// `/verify <phone> <code>`
+    #[command(description = "check a code: /verify <phone> <code>")]
+    Verify(String),
+    /// `/history [n]`
+    #[command(description = "the last n audit entries: /history [n]")]
+    History(String),
+}
+
+impl Command {
+    /// Whether only admins, in a private chat, may use it.
+    pub fn is_admin_only(&self) -> bool {
+        matches!(
+            self,
+            Command::Send(_) | Command::Verify(_) | Command::History(_)
+        )
+    }
+
+    /// The recipient named in a `/send` or `/verify`, if one can be read.
+    pub fn recipient_hint(&self) -> Option<PhoneNumber> {
+        match self {
+            Command::Send(args) | Command::Verify(args) => recipient_hint(args),
+            _ => None,
+        }
+    }
+}
+
+/// Arguments of `/send`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendArgs {
+    /// The recipient.
+    pub phone: PhoneNumber,
+    /// The message language (default English).
+    pub lang: Lang,
+    /// Text appended to the message.
+    pub footer: Option<String>,
+}
+
+/// Arguments of `/verify`. `Debug` leaves the code out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VerifyArgs {
+    /// The phone number the code was sent to.
+    pub phone: PhoneNumber,
+    /// The 6-digit code.
+    pub code: String,
+}
+
+impl std::fmt::Debug for VerifyArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyArgs")
+            .field("phone", &self.phone)
+            .field("code", &"••••••")
+            .finish()
+    }
+}
+
+/// What is wrong with a command's arguments. `Display` is a sentence for the
+/// admin; it never repeats the phone number or the code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArgError {
+    /// Required arguments are missing.
+    #[error("arguments are missing")]
+    Missing,
+    /// The phone number is not usable.
+    #[error("{0}")]
+    Phone(#[from] wawp::InvalidPhone),
+    /// Not a language code at all.
+    #[error("{0:?} is not a language code; use one of: {codes}", codes = wawp::documented_codes())]
+    Lang(String),
+    /// A well-formed code Wawp does not document (most likely a typo).
+    #[error("Wawp does not document the language {0:?}; use one of: {codes}", codes = wawp::documented_codes())]
+    UnknownLang(String),
+    /// The footer is too long.
+    #[error("the footer is too long: keep it under {FOOTER_MAX_CHARS} characters")]
+    Footer,
+    /// The code is not 6 digits.
+    #[error("the code is the 6 digits from the WhatsApp message")]
+    Code,
+    /// `/history`'s count is not a number from 1 up.
+    #[error("n is the number of entries to show, 1 to {HISTORY_MAX}")]
+    Count,
+}
+
+impl ArgError {
+    /// A short name for the audit log.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ArgError::Missing => "missing_arguments",
+            ArgError::Phone(_) => "invalid_phone",
+            ArgError::Lang(_) | ArgError::UnknownLang(_) => "invalid_lang",
+            ArgError::Footer => "invalid_footer",
+            ArgError::Code => "invalid_code",
+            ArgError::Count => "invalid_count",
+        }
+    }
+}
+
+/// Splits off the phone number at the start of `args`.
+///
+/// A number may be written with spaces (`+20 123 456 7890`), so the longest
+/// run of leading words made of phone characters that parses as a number is
+/// taken; the rest is returned. If none parses, the error is for the whole run.
+fn split_phone(args: &str) -> Result<(PhoneNumber, Vec<&str>), ArgError> {
+    let words: Vec<&str> = args.split_whitespace().collect();
+    if words.is_empty() {
+        return Err(ArgError::Missing);
+    }
+    let phoneish = words
+        .iter()
+        .take_while(|w| w.chars().all(|c| c.is_ascii_digit() || "+-.()".contains(c)))
+        .count()
+        .max(1);
+    for len in (1..=phoneish).rev() {
+        if let Ok(phone) = words[..len].join(" ").parse::<PhoneNumber>() {
+            return Ok((phone, words[len..].to_vec()));
+        }
+    }
+    Err(ArgError::Phone(
+        words[..phoneish]
+            .join(" ")
+            .parse::<PhoneNumber>()
+            .expect_err("no prefix parsed"),
+    ))
+}
+
+/// The recipient at the start of a `/send` or `/verify`'s arguments, if one
+/// can be read: for the audit log of refused, ignored or invalid commands.
+pub fn recipient_hint(args: &str) -> Option<PhoneNumber> {
+    split_phone(args).ok().map(|(phone, _)| phone)
+}
+
+/// Parses `/send <phone> [lang [footer…]]`.
+///
+/// The language must be one of the 26 Wawp documents: a well-formed but
+/// unknown code (`/send … ee`) is far more often a typo than a new language.
+pub fn parse_send(args: &str) -> Result<SendArgs, ArgError> {
+    let (phone, rest) = split_phone(args)?;
+    let mut rest = rest.into_iter();
+    let lang = match rest.next() {
+        None => Lang::default(),
+        Some(word) => {
+            let lang: Lang = word
+                .parse()
+                .map_err(|_| ArgError::Lang(word.chars().take(16).collect()))?;
+            if !lang.is_documented() {
+                return Err(ArgError::UnknownLang(lang.as_str().to_owned()));
+            }
+            lang
+        }
+    };
+    let footer = rest.collect::<Vec<_>>().join(" ");
+    if footer.chars().count() > FOOTER_MAX_CHARS {
+        return Err(ArgError::Footer);
+    }
+    Ok(SendArgs {
+        phone,
+        lang,
+        footer: (!footer.is_empty()).then_some(footer),
+    })
+}
+
+/// Parses `/verify <phone> <code>`.
+pub fn parse_verify(args: &str) -> Result<VerifyArgs, ArgError> {
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let Some((code, phone_words)) = words.split_last() else {
+        return Err(ArgError::Missing);
+    };
+    if phone_words.is_empty() {
+        return Err(ArgError::Missing);
+    }
+    let phone_text = phone_words.join(" ");
+    let (phone, extra) = split_phone(&phone_text)?;
+    if !extra.is_empty() {
+        // Something between the number and the code that is not part of either.
+        return Err(ArgError::Code);
+    }
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ArgError::Code);
+    }
+    Ok(VerifyArgs {
+        phone,
+        code: (*code).to_owned(),
+    })
+}
+
+/// Parses `/history [n]`: n from 1, at most [`HISTORY_MAX`] (larger is capped).
+pub fn parse_history(args: &str) -> Result<u32, ArgError> {
+    let mut words = args.split_whitespace();
+    let n = match words.next() {
+        None => HISTORY_DEFAULT,
+        Some(word) => match word.parse::<u64>() {
+            Ok(n) if n >= 1 => n.min(u64::from(HISTORY_MAX)) as u32,
+            _ => return Err(ArgError::Count),
+        },
+    };
+    if words.next().is_some() {
+        return Err(ArgError::Count);
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_recognised_with_their_raw_arguments() {
+        let parse = |text| Command::parse(text, "wawp_test_bot");
+        assert_eq!(
+            parse("/send +201234567890 ar").unwrap(),
+            Command::Send("+201234567890 ar".into())
+        );
+        assert_eq!(parse("/send").unwrap(), Command::Send(String::new()));
+        assert_eq!(
+            parse("/verify@wawp_test_bot +201234567890 123456").unwrap(),
+            Command::Verify("+201234567890 123456".into())
+        );
+        assert_eq!(parse("/whoami").unwrap(), Command::Whoami);
+        assert!(parse("/nope").is_err());
+        assert!(parse("/send@another_bot +201234567890").is_err());
+    }
+
+    #[test]
+    fn send_takes_a_spaced_number_a_language_and_a_footer() {
+        let args = parse_send("+20 123 456 7890 AR Thanks for shopping  with us").unwrap();
+        assert_eq!(args.phone.e164(), "+201234567890");
+        assert_eq!(args.lang, Lang::Ar);
+        assert_eq!(args.footer.as_deref(), Some("Thanks for shopping with us"));
+
+        let args = parse_send("  00201234567890 ").unwrap();
+        assert_eq!(args.lang, Lang::En);
+        assert_eq!(args.footer, None);
+
+        // A footer that starts with digits is not swallowed into the number.
+        let args = parse_send("+201234567890 fr 2024 promo").unwrap();
+        assert_eq!(args.phone.e164(), "+201234567890");
+        assert_eq!(args.footer.as_deref(), Some("2024 promo"));
+    }
+
+    #[test]
+    fn send_refuses_what_it_cannot_use() {
+        assert_eq!(parse_send(""), Err(ArgError::Missing));
+        assert_eq!(parse_send("   "), Err(ArgError::Missing));
+        assert!(matches!(
+            parse_send("0123 456 7890"),
+            Err(ArgError::Phone(_))
+        ));
+        assert!(matches!(parse_send("+20 12"), Err(ArgError::Phone(_))));
+        assert!(matches!(parse_send("alice"), Err(ArgError::Phone(_))));
+        assert_eq!(
+            parse_send("+201234567890 ee"),
+            Err(ArgError::UnknownLang("ee".into()))
+        );
+        assert_eq!(
+            parse_send("+201234567890 english"),
+            Err(ArgError::Lang("english".into()))
+        );
+        let long = format!("+201234567890 en {}", "x".repeat(FOOTER_MAX_CHARS + 1));
+        assert_eq!(parse_send(&long), Err(ArgError::Footer));
+    }
+
+    #[test]
+    fn the_unknown_language_message_lists_the_26_codes() {
+        let message = ArgError::UnknownLang("ee".into()).to_string();
+        for lang in Lang::DOCUMENTED {
+            assert!(message.contains(lang.as_str()), "{message}");
+        }
+    }
+
+    #[test]
+    fn verify_takes_a_number_and_a_six_digit_code() {
+        let args = parse_verify("+20 123 456 7890 123456").unwrap();
+        assert_eq!(args.phone.e164(), "+201234567890");
+        assert_eq!(args.code, "123456");
+        assert!(!format!("{args:?}").contains("123456"));
+
+        assert_eq!(parse_verify(""), Err(ArgError::Missing));
+        assert_eq!(parse_verify("123456"), Err(ArgError::Missing));
+        assert_eq!(parse_verify("+201234567890 12345"), Err(ArgError::Code));
+        assert_eq!(parse_verify("+201234567890 12345a"), Err(ArgError::Code));
+        assert_eq!(
+            parse_verify("+201234567890 abc 123456"),
+            Err(ArgError::Code)
+        );
+        assert!(matches!(
+            parse_verify("+20 12 123456"),
+            Err(ArgError::Phone(_))
+        ));
+        assert_eq!(
+            recipient_hint("+20 123 456 7890 123456").unwrap().e164(),
+            "+201234567890"
+        );
+        assert_eq!(recipient_hint("nonsense 123456"), None);
+    }
+
+    #[test]
+    fn history_counts_default_to_10_and_cap_at_50() {
+        assert_eq!(parse_history(""), Ok(10));
+        assert_eq!(parse_history(" 3 "), Ok(3));
+        assert_eq!(parse_history("500"), Ok(50));
+        assert_eq!(parse_history("0"), Err(ArgError::Count));
+        assert_eq!(parse_history("-1"), Err(ArgError::Count));
+        assert_eq!(parse_history("ten"), Err(ArgError::Count));
+        assert_eq!(parse_history("1 2"), Err(ArgError::Count));
+    }
+}

@@ -1,0 +1,194 @@
+//! The `wawp-bot` binary: configuration errors, `--help`, and a dry run with
+//! `--sandbox` stopped by SIGTERM.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_wawp-bot");
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_missing_setting_is_one_line_and_exit_code_2() {
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], &'a str);
+    let cases: &[Case] = &[
+        (
+            &[],
+            &[],
+            "wawp-bot: TELEGRAM_BOT_TOKEN is not set: set it to the token @BotFather gave you",
+        ),
+        (
+            &[("TELEGRAM_BOT_TOKEN", BOT_TOKEN)],
+            &[],
+            "wawp-bot: WAWP_BOT_ADMINS is not set",
+        ),
+        (
+            &[
+                ("TELEGRAM_BOT_TOKEN", BOT_TOKEN),
+                ("WAWP_BOT_ADMINS", "12,abc"),
+            ],
+            &[],
+            "wawp-bot: WAWP_BOT_ADMINS is invalid: \"abc\" is not a Telegram user id",
+        ),
+        (
+            &[("TELEGRAM_BOT_TOKEN", BOT_TOKEN), ("WAWP_BOT_ADMINS", "12")],
+            &[],
+            "wawp-bot: WAWP_INSTANCE_ID is not set: set it to your Wawp instance id, or run with --sandbox",
+        ),
+        (
+            &[
+                ("TELEGRAM_BOT_TOKEN", BOT_TOKEN),
+                ("WAWP_BOT_ADMINS", "12"),
+                ("WAWP_BOT_SEND_LIMIT", "many"),
+            ],
+            &["--sandbox"],
+            "wawp-bot: WAWP_BOT_SEND_LIMIT is invalid: \"many\" is not a whole number",
+        ),
+    ];
+    for (env, args, expected) in cases {
+        let (code, stdout, stderr) = run(args, env);
+        assert_eq!(code, 2, "{env:?}: {stderr}");
+        assert_eq!(stdout, "");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with(expected), "{env:?}: {stderr}");
+        assert!(!stderr.contains("panicked"));
+        assert!(!stderr.contains(BOT_TOKEN.split(':').nth(1).unwrap()));
+    }
+}
+
+#[test]
+fn help_lists_the_settings_without_their_values() {
+    let (code, stdout, _) = run(
+        &["--help"],
+        &[
+            ("TELEGRAM_BOT_TOKEN", BOT_TOKEN),
+            ("WAWP_ACCESS_TOKEN", WAWP_TOKEN),
+        ],
+    );
+    assert_eq!(code, 0);
+    for name in [
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_API_URL",
+        "WAWP_BOT_ADMINS",
+        "WAWP_INSTANCE_ID",
+        "WAWP_ACCESS_TOKEN",
+        "WAWP_BASE_URL",
+        "--sandbox",
+        "WAWP_BOT_DB",
+        "WAWP_BOT_SEND_LIMIT",
+        "WAWP_BOT_MAX_UPDATE_AGE",
+        "--config",
+    ] {
+        assert!(
+            stdout.contains(name),
+            "{name} missing from --help:\n{stdout}"
+        );
+    }
+    assert!(!stdout.contains(BOT_TOKEN), "{stdout}");
+    assert!(!stdout.contains(WAWP_TOKEN), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sandbox_dry_run_logs_the_code_and_stops_on_sigterm() {
+    let telegram = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let stderr_path = dir.path().join("stderr.log");
+    let db = dir.path().join("audit.sqlite3");
+    let mut child = Command::new(BIN)
+        .arg("--sandbox")
+        .env_clear()
+        .env("TELEGRAM_BOT_TOKEN", BOT_TOKEN)
+        .env("TELEGRAM_API_URL", telegram.url())
+        .env("WAWP_BOT_ADMINS", ADMIN.to_string())
+        .env("WAWP_BOT_DB", &db)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let stderr = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
+
+    telegram.wait_polling().await;
+    let reply = telegram
+        .ask(private_message(ADMIN, &format!("/send {PHONE} es")))
+        .await;
+    assert!(
+        reply.text.contains("🧪 Sandbox: no WhatsApp message left"),
+        "{}",
+        reply.text
+    );
+
+    // The code is in the log, next to the masked number; the full number is not.
+    let log = stderr();
+    assert!(log.contains("SANDBOX MODE"), "{log}");
+    let line = log
+        .lines()
+        .find(|l| l.contains("sandbox code"))
+        .unwrap_or_else(|| panic!("no code in the log:\n{log}"));
+    assert!(line.contains(MASKED), "{line}");
+    let code: String = line
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert_eq!(code.len(), 6, "{line}");
+    let reply = telegram
+        .ask(private_message(ADMIN, &format!("/verify {PHONE} {code}")))
+        .await;
+    assert!(reply.text.starts_with("✅ Verified"), "{}", reply.text);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running after SIGTERM:\n{}",
+            stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let log = stderr();
+    assert!(exit.success(), "{exit:?}\n{log}");
+    assert!(log.contains("SIGTERM received"), "{log}");
+    assert!(log.contains("stopped"), "{log}");
+    assert!(!log.contains(BOT_TOKEN.split(':').nth(1).unwrap()), "{log}");
+    assert!(!log.contains(CHAT_ID), "{log}");
+
+    // The database was closed cleanly: the WAL was checkpointed into it.
+    assert!(
+        !dir.path().join("audit.sqlite3-wal").exists()
+            || std::fs::metadata(dir.path().join("audit.sqlite3-wal"))
+                .unwrap()
+                .len()
+                == 0
+    );
+    let rows = audit_rows(&db);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(col(&rows[0], "outcome"), Some("sent"));
+    assert_eq!(col(&rows[1], "outcome"), Some("verified"));
+}
