@@ -1,10 +1,9 @@
 //! The bot end to end: a fake Bot API on 127.0.0.1 hands admins' `/send`
-//! commands to the real `wawp-bot --sandbox` binary and times each one from
-//! the `getUpdates` answer that carried it to the `sendMessage` that answers it.
+//! commands to `wawp-bot` (in this process, against its in-process sandbox,
+//! as `--sandbox` runs it) and times each one from the `getUpdates` answer
+//! that carried it to the `sendMessage` that answers it.
 
 use std::collections::{HashMap, VecDeque};
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -13,6 +12,8 @@ use axum::extract::{Path as UrlPath, State};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
+use wawp_bot::Options;
+use wawp_bot::config::{Config, WawpSettings};
 
 use crate::stats::{Summary, memory_kib};
 
@@ -22,7 +23,8 @@ pub struct Report {
     /// Command-to-reply latency; `errors` counts replies that matched no
     /// command and commands never answered.
     pub summary: Summary,
-    /// The bot's peak resident set (VmHWM), KiB.
+    /// The peak resident set (VmHWM) of the process running the bot, its
+    /// sandbox and the fake Bot API, KiB.
     pub peak_rss_kib: u64,
 }
 
@@ -75,7 +77,7 @@ impl Script {
 }
 
 /// Starts the fake and the bot, runs `commands` spread over `admins`.
-pub async fn run(binary: &Path, commands: usize, admins: usize) -> anyhow::Result<Report> {
+pub async fn run(commands: usize, admins: usize) -> anyhow::Result<Report> {
     let fake = Arc::new(Fake::default());
     {
         let mut script = fake.state.lock().unwrap();
@@ -96,37 +98,39 @@ pub async fn run(binary: &Path, commands: usize, admins: usize) -> anyhow::Resul
     let api = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let dir = std::env::temp_dir().join(format!("wawp-bench-bot-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let admin_ids: Vec<String> = (0..admins)
-        .map(|a| (FIRST_ADMIN + a as i64).to_string())
-        .collect();
-    let mut child = Command::new(binary)
-        .arg("--sandbox")
-        .env_clear()
-        .env("TELEGRAM_BOT_TOKEN", "123456:bench-token")
-        .env("TELEGRAM_API_URL", &api)
-        .env("WAWP_BOT_ADMINS", admin_ids.join(","))
-        .env("WAWP_BOT_DB", dir.join("audit.sqlite3"))
-        .env("WAWP_BOT_SEND_LIMIT", "1000000")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| anyhow::anyhow!("cannot start {}: {e}", binary.display()))?;
-    let pid = child.id();
+    let dir = tempfile::tempdir()?;
+    let config = Config {
+        telegram_token: "123456:bench-token".into(),
+        telegram_api_url: api.parse()?,
+        admins: (0..admins).map(|a| FIRST_ADMIN as u64 + a as u64).collect(),
+        wawp: WawpSettings::Sandbox,
+        db_path: dir.path().join("audit.sqlite3"),
+        send_limit: 10_000,
+        max_update_age: Duration::from_secs(120),
+        poll_timeout: Duration::from_secs(10),
+    };
+    let options = Options::default();
+    // The bot gets a multi-threaded runtime of its own, as `wawp-bot` has.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let bot = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the bot");
+        runtime.block_on(wawp_bot::run_with(config, options, async {
+            let _ = stopped.await;
+        }))
+    });
     let start = Instant::now();
-    let finished = fake.finished.notified();
-    let outcome = tokio::time::timeout(Duration::from_secs(120), finished).await;
+    let outcome = tokio::time::timeout(Duration::from_secs(120), fake.finished.notified()).await;
     let elapsed = start.elapsed();
-    let peak = memory_kib(pid).map(|m| m.0).unwrap_or(0);
-    let exited = child.try_wait()?;
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = std::fs::remove_dir_all(&dir);
-    if let Some(status) = exited {
-        anyhow::bail!("wawp-bot exited early: {status}");
+    let peak = memory_kib(std::process::id()).map(|m| m.0).unwrap_or(0);
+    let _ = stop.send(());
+    let finished = tokio::task::spawn_blocking(move || bot.join()).await?;
+    match finished {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => anyhow::bail!("the bot stopped with an error: {e}"),
+        Err(_) => anyhow::bail!("the bot panicked"),
     }
     let script = fake.state.lock().unwrap();
     let unanswered = if outcome.is_err() {

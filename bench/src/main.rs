@@ -47,11 +47,8 @@ enum Scenario {
         #[arg(long, default_value_t = 64)]
         connections: usize,
     },
-    /// Admins' /send commands through the `wawp-bot --sandbox` binary.
+    /// Admins' /send commands through `wawp-bot` in sandbox mode.
     Bot {
-        /// The wawp-bot binary to start.
-        #[arg(long)]
-        binary: PathBuf,
         /// Commands in all.
         #[arg(long, default_value_t = 1_000)]
         commands: usize,
@@ -96,12 +93,8 @@ fn main() -> anyhow::Result<()> {
             let report = local.block_on(&runtime, sandbox::run(&binary, requests, connections))?;
             json!({"scenario": "sandbox", "connections": connections, "report": report})
         }
-        Scenario::Bot {
-            binary,
-            commands,
-            admins,
-        } => {
-            let report = runtime.block_on(bot::run(&binary, commands, admins))?;
+        Scenario::Bot { commands, admins } => {
+            let report = runtime.block_on(bot::run(commands, admins))?;
             json!({"scenario": "bot", "admins": admins, "report": report})
         }
     };

@@ -127,7 +127,6 @@ pub fn run(root: &Path, options: Options) -> Result<()> {
         label: "bot".into(),
         args: vec![
             "bot".into(),
-            format!("--binary={}", bot.display()),
             format!("--commands={bot_n}"),
             format!("--admins={bot_admins}"),
         ],
@@ -397,10 +396,13 @@ fn render(
     let _ = writeln!(out, "## 3. Bot\n");
     let _ = writeln!(
         out,
-        "1,000 `/send` commands from 10 admins (each waits for its reply before its next), \
-         through the release `wawp-bot --sandbox` binary and a fake Bot API on 127.0.0.1: time \
-         from the `getUpdates` answer carrying a command to the `sendMessage` answering it. It \
-         includes two audit-log commits (WAL) and the sandbox round trip.\n"
+        "1,000 `/send` commands from 10 admins (each waits for its reply before its next) \
+         through `wawp-bot` in sandbox mode (release build, its own 2-worker runtime, as the \
+         binary runs) and a fake Bot API on 127.0.0.1: time from the `getUpdates` answer \
+         carrying a command to the `sendMessage` answering it. Each includes the update-id \
+         claim and two audit-log commits (SQLite WAL, synchronous=FULL) and the sandbox round \
+         trip. Peak RSS is that of the whole benchmark process (bot, sandbox and fake Bot \
+         API).\n"
     );
     let _ = writeln!(out, "| commands/s | p50 ms | p99 ms | peak RSS MB |");
     let _ = writeln!(out, "|---|---|---|---|");

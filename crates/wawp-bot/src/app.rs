@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::Dispatcher;
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
@@ -60,16 +59,12 @@ impl RunError {
 pub struct Options {
     /// The clock of the per-admin send limit.
     pub clock: Arc<dyn Clock>,
-    /// Telegram's flood limits the bot keeps to (default: Telegram's
-    /// documented ones, e.g. one message per second per chat).
-    pub telegram_limits: Limits,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             clock: Arc::new(SystemClock),
-            telegram_limits: Limits::default(),
         }
     }
 }
@@ -118,7 +113,7 @@ async fn serve(
     backend: &Backend,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    let bot = telegram_bot(config, options.telegram_limits)?;
+    let bot = telegram_bot(config)?;
 
     let me = bot.get_me().await.map_err(|err| match &err {
         teloxide::RequestError::Api(teloxide::ApiError::InvalidToken) => {
@@ -187,16 +182,15 @@ async fn serve(
     result
 }
 
-/// The Bot API client: teloxide's recommended reqwest settings, the
-/// configured server, and the throttling adaptor (which also waits out 429s).
-fn telegram_bot(config: &Config, limits: Limits) -> Result<TgBot, RunError> {
+/// The Bot API client: teloxide's recommended reqwest settings and the
+/// configured server.
+fn telegram_bot(config: &Config) -> Result<TgBot, RunError> {
     let client = teloxide::net::default_reqwest_settings()
         .build()
         .map_err(|_| RunError::Telegram("cannot build the HTTP client".into()))?;
     Ok(
         Bot::with_client(config.telegram_token.expose_secret(), client)
-            .set_api_url(config.telegram_api_url.clone())
-            .throttle(limits),
+            .set_api_url(config.telegram_api_url.clone()),
     )
 }
 

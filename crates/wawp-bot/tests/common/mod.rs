@@ -504,13 +504,6 @@ impl TestBot {
         let (stop, stopped) = oneshot::channel::<()>();
         let options = wawp_bot::Options {
             clock: clock.clone(),
-            // Telegram's 1 message/s per chat would make these tests slow.
-            telegram_limits: teloxide::adaptors::throttle::Limits {
-                messages_per_sec_chat: 1000,
-                messages_per_min_chat: 10_000,
-                messages_per_min_channel_or_supergroup: 10_000,
-                messages_per_sec_overall: 1000,
-            },
         };
         let task = tokio::spawn(wawp_bot::run_with(config, options, async {
             let _ = stopped.await;
