@@ -1,5 +1,5 @@
-//! The `wawp-bot` binary: configuration errors, `--help`, and a dry run with
-//! `--sandbox` stopped by SIGTERM.
+//! The `wawp-bot` binary: configuration errors, `--help`, a dry run with
+//! `--sandbox` stopped by SIGTERM, and one killed with SIGKILL.
 
 mod common;
 
@@ -104,24 +104,30 @@ fn help_lists_the_settings_without_their_values() {
     assert!(!stdout.contains(WAWP_TOKEN), "{stdout}");
 }
 
+/// `wawp-bot --sandbox` against `telegram`, its audit database and stderr
+/// in `dir`.
+fn spawn_sandbox_bot(telegram: &FakeTelegram, dir: &std::path::Path) -> std::process::Child {
+    Command::new(BIN)
+        .arg("--sandbox")
+        .env_clear()
+        .env("TELEGRAM_BOT_TOKEN", BOT_TOKEN)
+        .env("TELEGRAM_API_URL", telegram.url())
+        .env("WAWP_BOT_ADMINS", ADMIN.to_string())
+        .env("WAWP_BOT_DB", dir.join("audit.sqlite3"))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
+        .spawn()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sandbox_dry_run_logs_the_code_and_stops_on_sigterm() {
     let telegram = FakeTelegram::start().await;
     let dir = tempfile::tempdir().unwrap();
     let stderr_path = dir.path().join("stderr.log");
     let db = dir.path().join("audit.sqlite3");
-    let mut child = Command::new(BIN)
-        .arg("--sandbox")
-        .env_clear()
-        .env("TELEGRAM_BOT_TOKEN", BOT_TOKEN)
-        .env("TELEGRAM_API_URL", telegram.url())
-        .env("WAWP_BOT_ADMINS", ADMIN.to_string())
-        .env("WAWP_BOT_DB", &db)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_sandbox_bot(&telegram, dir.path());
     let stderr = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
 
     telegram.wait_polling().await;
@@ -191,4 +197,41 @@ async fn a_sandbox_dry_run_logs_the_code_and_stops_on_sigterm() {
     assert_eq!(rows.len(), 2);
     assert_eq!(col(&rows[0], "outcome"), Some("sent"));
     assert_eq!(col(&rows[1], "outcome"), Some("verified"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_loses_no_committed_row_and_a_redelivered_update_is_not_sent_again() {
+    let telegram = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.sqlite3");
+    let mut child = spawn_sandbox_bot(&telegram, dir.path());
+    telegram.wait_polling().await;
+    let send = private_message(ADMIN, &format!("/send {PHONE}"));
+    let reply = telegram.ask(send.clone()).await;
+    assert!(reply.text.contains("Code sent"), "{}", reply.text);
+    let reply = telegram
+        .ask(private_message(STRANGER, &format!("/send {PHONE}")))
+        .await;
+    assert!(!reply.text.contains("Code sent"), "{}", reply.text);
+
+    // No shutdown at all: the process dies between two instructions.
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let rows = audit_rows(&db);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(col(&rows[0], "outcome"), Some("sent"));
+    assert_eq!(col(&rows[1], "outcome"), Some("refused"));
+
+    // Telegram hands the last batch out again after the crash: the restarted
+    // bot recognises the update and sends nothing.
+    let replies_before = telegram.sent().len();
+    let mut child = spawn_sandbox_bot(&telegram, dir.path());
+    telegram.redeliver(send);
+    let reply = telegram.ask(private_message(ADMIN, "/whoami")).await;
+    assert!(reply.text.contains("You are an admin"), "{}", reply.text);
+    assert_eq!(telegram.sent().len(), replies_before + 1);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(audit_rows(&db).len(), 2);
 }
