@@ -9,10 +9,9 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    /**An error answer. The provider does not document its shape: every
-    field is optional and unknown fields are allowed. Proxies may send
-    plain text or HTML instead of JSON.
-    */
+    ///An error answer. The provider does not document its shape: every
+    ///field is optional and unknown fields are allowed. Proxies may send
+    ///plain text or HTML instead of JSON.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ErrorBody {
         ///Machine-readable error code, when present.
@@ -28,14 +27,12 @@ pub mod types {
     ///The fields of a send request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SendOtpRequest {
-        /**Your API access token. Required unless sent as an
-        `Authorization: Bearer` header, which is the safer place for it.
-        */
+        ///Your API access token. Required unless sent as an
+        ///`Authorization: Bearer` header, which is the safer place for it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub access_token: ::std::option::Option<::std::string::String>,
-        /**The recipient's phone number in international format, digits
-        only, without `+`.
-        */
+        ///The recipient's phone number in international format, digits
+        ///only, without `+`.
         #[serde(rename = "chatId")]
         pub chat_id: ::std::string::String,
         ///Optional custom text appended to the message.
@@ -43,11 +40,10 @@ pub mod types {
         pub footer: ::std::option::Option<::std::string::String>,
         ///Your unique WhatsApp instance ID.
         pub instance_id: ::std::string::String,
-        /**Message language, default `en`. Documented codes (26): en, ar,
-        fr, es, pt, de, it, tr, id, hi, ru, ja, ko, zh, nl, pl, vi, th,
-        ms, fa, ur, bn, el, ro, sv, uk. Kept a string rather than an enum
-        so clients can send a code the provider adds later.
-        */
+        ///Message language, default `en`. Documented codes (26): en, ar,
+        ///fr, es, pt, de, it, tr, id, hi, ru, ja, ko, zh, nl, pl, vi, th,
+        ///ms, fa, ur, bn, el, ro, sv, uk. Kept a string rather than an enum
+        ///so clients can send a code the provider adds later.
         #[serde(default = "defaults::send_otp_request_lang")]
         pub lang: ::std::string::String,
     }
@@ -66,9 +62,8 @@ pub mod types {
     ///The fields of a verify request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct VerifyOtpRequest {
-        /**Your API access token. Required unless sent as an
-        `Authorization: Bearer` header, which is the safer place for it.
-        */
+        ///Your API access token. Required unless sent as an
+        ///`Authorization: Bearer` header, which is the safer place for it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub access_token: ::std::option::Option<::std::string::String>,
         ///The phone number the code was sent to, digits only.
@@ -82,10 +77,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub list_id: ::std::option::Option<i64>,
     }
-    /**The answer to a successful verify. Its shape is not documented by
-    the provider beyond being JSON: every field is optional and other
-    fields may appear.
-    */
+    ///The answer to a successful verify. Its shape is not documented by
+    ///the provider beyond being JSON: every field is optional and other
+    ///fields may appear.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct VerifyOtpResponse {
         ///Outcome, when the server sends one.
@@ -129,26 +123,26 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Wawp OTP API
-
-Send and verify WhatsApp one-time passwords (OTP) through Wawp.
-
-This document describes only what the provider documents. Where the
-provider leaves something undocumented (the shape of the verify success
-body, the shape of error bodies) the schemas are deliberately tolerant:
-every field optional and unknown fields allowed.
-
-Credentials ("universal auth") are accepted in three places: the
-`Authorization: Bearer` header, the JSON body (POST) or the query string
-(GET). The header keeps the token out of URLs, proxy logs and error
-messages and is the recommended form.
-
-Rate limits enforced by the provider: a 60-second cooldown per recipient
-on send; 5 verify attempts, then a 15-minute lockout. Codes are 6 digits
-and expire after `expires_in` seconds (300).
-
-
-Version: 2*/
+///Client for Wawp OTP API
+///
+///Send and verify WhatsApp one-time passwords (OTP) through Wawp.
+///
+///This document describes only what the provider documents. Where the
+///provider leaves something undocumented (the shape of the verify success
+///body, the shape of error bodies) the schemas are deliberately tolerant:
+///every field optional and unknown fields allowed.
+///
+///Credentials ("universal auth") are accepted in three places: the
+///`Authorization: Bearer` header, the JSON body (POST) or the query string
+///(GET). The header keeps the token out of URLs, proxy logs and error
+///messages and is the recommended form.
+///
+///Rate limits enforced by the provider: a 60-second cooldown per recipient
+///on send; 5 verify attempts, then a 15-minute lockout. Codes are 6 digits
+///and expire after `expires_in` seconds (300).
+///
+///
+///Version: 2
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -233,30 +227,28 @@ impl
 }
 #[allow(clippy::all)]
 impl Client {
-    /**Send an OTP (credentials and fields in the query string)
-
-    Sends a 6-digit one-time password to `chatId` over WhatsApp. Every
-    field travels in the query string; prefer the POST form with the
-    bearer header, which keeps the access token out of URLs.
-
-
-    Sends a `GET` request to `/v2/auth/otp/send`
-
-    Arguments:
-    - `access_token`: Your API access token. Required unless sent as an
-    `Authorization: Bearer` header, which is the safer place for it.
-
-    - `chat_id`: The recipient's phone number in international format, digits only,
-    without `+` (for example `201234567890`).
-
-    - `footer`: Optional custom text appended to the message.
-    - `instance_id`: Your unique WhatsApp instance ID.
-    - `lang`: Message language, default `en`. Documented codes (26): en, ar,
-    fr, es, pt, de, it, tr, id, hi, ru, ja, ko, zh, nl, pl, vi, th,
-    ms, fa, ur, bn, el, ro, sv, uk. The server picks one of 5 message
-    templates per language at random.
-
-    */
+    ///Send an OTP (credentials and fields in the query string)
+    ///
+    ///Sends a 6-digit one-time password to `chatId` over WhatsApp. Every
+    ///field travels in the query string; prefer the POST form with the
+    ///bearer header, which keeps the access token out of URLs.
+    ///
+    ///
+    ///Sends a `GET` request to `/v2/auth/otp/send`
+    ///
+    ///Arguments:
+    ///- `access_token`: Your API access token. Required unless sent as an
+    ///`Authorization: Bearer` header, which is the safer place for it.
+    ///
+    ///- `chat_id`: The recipient's phone number in international format, digits only,
+    ///without `+` (for example `201234567890`).
+    ///
+    ///- `footer`: Optional custom text appended to the message.
+    ///- `instance_id`: Your unique WhatsApp instance ID.
+    ///- `lang`: Message language, default `en`. Documented codes (26): en, ar,
+    ///fr, es, pt, de, it, tr, id, hi, ru, ja, ko, zh, nl, pl, vi, th,
+    ///ms, fa, ur, bn, el, ro, sv, uk. The server picks one of 5 message
+    ///templates per language at random.
     pub async fn send_otp_query<'a>(
         &'a self,
         access_token: Option<&'a str>,
@@ -318,16 +310,14 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Send an OTP (JSON body)
-
-    Sends a 6-digit one-time password to `chatId` over WhatsApp. The
-    recommended form: fields in a JSON body, the access token in the
-    `Authorization: Bearer` header.
-
-
-    Sends a `POST` request to `/v2/auth/otp/send`
-
-    */
+    ///Send an OTP (JSON body)
+    ///
+    ///Sends a 6-digit one-time password to `chatId` over WhatsApp. The
+    ///recommended form: fields in a JSON body, the access token in the
+    ///`Authorization: Bearer` header.
+    ///
+    ///
+    ///Sends a `POST` request to `/v2/auth/otp/send`
     pub async fn send_otp<'a>(
         &'a self,
         body: &'a types::SendOtpRequest,
@@ -375,26 +365,25 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Verify an OTP (credentials and fields in the query string)
-
-    Checks a code the recipient received. Every field travels in the
-    query string; prefer the POST form with the bearer header. Each call
-    uses one of the recipient's 5 attempts.
-
-
-    Sends a `GET` request to `/v2/auth/otp/verify`
-
-    Arguments:
-    - `access_token`: Your API access token. Required unless sent as an
-    `Authorization: Bearer` header, which is the safer place for it.
-
-    - `chat_id`: The recipient's phone number in international format, digits only,
-    without `+` (for example `201234567890`).
-
-    - `code`: The 6-digit code the recipient received.
-    - `instance_id`: Your unique WhatsApp instance ID.
-    - `list_id`: A contact list to add the verified user to.
-    */
+    ///Verify an OTP (credentials and fields in the query string)
+    ///
+    ///Checks a code the recipient received. Every field travels in the
+    ///query string; prefer the POST form with the bearer header. Each call
+    ///uses one of the recipient's 5 attempts.
+    ///
+    ///
+    ///Sends a `GET` request to `/v2/auth/otp/verify`
+    ///
+    ///Arguments:
+    ///- `access_token`: Your API access token. Required unless sent as an
+    ///`Authorization: Bearer` header, which is the safer place for it.
+    ///
+    ///- `chat_id`: The recipient's phone number in international format, digits only,
+    ///without `+` (for example `201234567890`).
+    ///
+    ///- `code`: The 6-digit code the recipient received.
+    ///- `instance_id`: Your unique WhatsApp instance ID.
+    ///- `list_id`: A contact list to add the verified user to.
     pub async fn verify_otp_query<'a>(
         &'a self,
         access_token: Option<&'a str>,
@@ -456,16 +445,14 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Verify an OTP (JSON body)
-
-    Checks a code the recipient received. The recommended form: fields
-    in a JSON body, the access token in the `Authorization: Bearer`
-    header. Each call uses one of the recipient's 5 attempts.
-
-
-    Sends a `POST` request to `/v2/auth/otp/verify`
-
-    */
+    ///Verify an OTP (JSON body)
+    ///
+    ///Checks a code the recipient received. The recommended form: fields
+    ///in a JSON body, the access token in the `Authorization: Bearer`
+    ///header. Each call uses one of the recipient's 5 attempts.
+    ///
+    ///
+    ///Sends a `POST` request to `/v2/auth/otp/verify`
     pub async fn verify_otp<'a>(
         &'a self,
         body: &'a types::VerifyOtpRequest,
