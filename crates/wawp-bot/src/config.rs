@@ -24,6 +24,9 @@ pub const DEFAULT_SEND_LIMIT: u32 = 10;
 pub const DEFAULT_MAX_UPDATE_AGE: u64 = 120;
 
 /// Command-line flags; each falls back to its environment variable.
+///
+/// The field docs are the `--help` text, where a bare URL reads best.
+#[allow(rustdoc::bare_urls)]
 #[derive(Parser, Default)]
 #[command(
     name = "wawp-bot",
