@@ -14,6 +14,18 @@ const TOKEN: &str = "bench-token";
 const INSTANCE: &str = "bench-instance";
 const CHAT_ID: &str = "201234567890";
 
+/// The reqwest settings every variant shares, `wawp`'s defaults: a total and
+/// a connect timeout, no redirects. The floor is what a careful hand-written
+/// request costs, so that the ratios show the layers, not the settings.
+fn http(builder: reqwest::ClientBuilder) -> reqwest::Client {
+    builder
+        .timeout(wawp::DEFAULT_TIMEOUT)
+        .connect_timeout(wawp::DEFAULT_CONNECT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a reqwest client")
+}
+
 /// Which client makes the requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -40,7 +52,7 @@ struct Sent {
 pub async fn run(variant: Variant, base: &str, requests: usize, in_flight: usize) -> Summary {
     match variant {
         Variant::Raw => {
-            let client = reqwest::Client::new();
+            let client = http(reqwest::Client::builder());
             let url = format!("{base}/v2/auth/otp/send");
             let body =
                 serde_json::json!({"instance_id": INSTANCE, "chatId": CHAT_ID, "lang": "en"});
@@ -64,10 +76,7 @@ pub async fn run(variant: Variant, base: &str, requests: usize, in_flight: usize
                 .expect("a valid header");
             bearer.set_sensitive(true);
             headers.insert(reqwest::header::AUTHORIZATION, bearer);
-            let http = reqwest::Client::builder()
-                .default_headers(headers)
-                .build()
-                .expect("a reqwest client");
+            let http = http(reqwest::Client::builder().default_headers(headers));
             let client = wawp_openapi::Client::new_with_client(base, http, Default::default());
             let body = wawp_openapi::types::SendOtpRequest {
                 access_token: None,

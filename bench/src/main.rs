@@ -34,6 +34,9 @@ enum Scenario {
         /// Requests in flight at once (1 = sequential).
         #[arg(long, default_value_t = 1)]
         in_flight: usize,
+        /// Install no tracing subscriber (the spans cost next to nothing).
+        #[arg(long)]
+        no_subscriber: bool,
     },
     /// Sends with distinct recipients to the `wawp-sandbox` binary.
     Sandbox {
@@ -41,7 +44,7 @@ enum Scenario {
         #[arg(long)]
         binary: PathBuf,
         /// Sends to make.
-        #[arg(long, default_value_t = 200_000)]
+        #[arg(long, default_value_t = 400_000)]
         requests: usize,
         /// Keep-alive connections.
         #[arg(long, default_value_t = 64)]
@@ -69,12 +72,15 @@ fn main() -> anyhow::Result<()> {
             variant,
             requests,
             in_flight,
+            no_subscriber,
         } => {
             // Tracing on, as in an application: a subscriber writing to a sink.
-            tracing_subscriber::fmt()
-                .with_writer(std::io::sink)
-                .with_max_level(tracing::Level::INFO)
-                .init();
+            if !no_subscriber {
+                tracing_subscriber::fmt()
+                    .with_writer(std::io::sink)
+                    .with_max_level(tracing::Level::INFO)
+                    .init();
+            }
             let addr = floor_server::start()?;
             let summary = runtime.block_on(client::run(
                 variant,
@@ -82,7 +88,7 @@ fn main() -> anyhow::Result<()> {
                 requests,
                 in_flight,
             ));
-            json!({"scenario": "client", "variant": variant, "in_flight": in_flight, "summary": summary})
+            json!({"scenario": "client", "variant": variant, "in_flight": in_flight, "subscriber": !no_subscriber, "summary": summary})
         }
         Scenario::Sandbox {
             binary,
