@@ -112,7 +112,6 @@ fn an_added_optional_field_and_query_parameter_need_no_edit_outside_spec_and_gen
         .args(["--offline", "--locked"])
         .current_dir(&workspace)
         .env("CARGO_TARGET_DIR", &target)
-        .env_remove("RUSTFLAGS")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
