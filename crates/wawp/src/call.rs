@@ -2,7 +2,6 @@
 //! error mapping, retries and tracing.
 
 use std::error::Error as _;
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -10,10 +9,8 @@ use reqwest::header::HeaderMap;
 use secrecy::ExposeSecret;
 use tracing::field::Empty;
 use tracing::{Instrument, Span};
-use wawp_openapi::ResponseValue;
-use wawp_openapi::types::{
-    ErrorBody, SendOtpRequest, SendOtpResponse, VerifyOtpRequest, VerifyOtpResponse,
-};
+use wawp_openapi::types::{ErrorBody, SendOtpResponse, VerifyOtpResponse};
+use wawp_openapi::{Record, ResponseValue};
 
 use crate::body::{self, MAX_BODY_BYTES, Redactor};
 use crate::client::Inner;
@@ -21,7 +18,6 @@ use crate::otp::{check_code, check_footer, check_lang};
 use crate::{Error, ErrorKind, RetryPolicy, SendOtp, SentOtp, Transport, VerifiedOtp, VerifyOtp};
 
 type RawError = wawp_openapi::Error<ErrorBody>;
-type Slot = Arc<OnceLock<(StatusCode, HeaderMap)>>;
 
 /// Without `Retry-After`, Wawp's documented per-recipient send cooldown.
 const DEFAULT_SEND_COOLDOWN: Duration = Duration::from_secs(60);
@@ -109,32 +105,36 @@ async fn send_once(
     lang: &crate::Lang,
     redactor: &Redactor<'_>,
 ) -> Attempt<SentOtp> {
-    let slot = Slot::default();
-    let raw =
-        wawp_openapi::Client::new_with_client(&inner.base_url, inner.http.clone(), slot.clone());
-    let result = match inner.transport {
-        Transport::Post => {
-            raw.send_otp(&SendOtpRequest {
-                access_token: None,
-                chat_id: req.phone.chat_id().to_owned(),
-                footer: req.footer.clone(),
-                instance_id: inner.instance_id.clone(),
-                lang: lang.as_str().to_owned(),
-            })
-            .await
-        }
-        Transport::Query => {
-            raw.send_otp_query(
-                Some(redactor.token),
-                req.phone.chat_id(),
-                req.footer.as_deref(),
-                &inner.instance_id,
-                Some(lang.as_str()),
-            )
-            .await
+    let raw = raw_client(inner);
+    let call = async {
+        match inner.transport {
+            Transport::Post => {
+                raw.send_otp()
+                    .body_map(|body| {
+                        body.chat_id(req.phone.chat_id())
+                            .footer(req.footer.clone())
+                            .instance_id(inner.instance_id.as_str())
+                            .lang(lang.as_str())
+                    })
+                    .send()
+                    .await
+            }
+            Transport::Query => {
+                let mut query = raw
+                    .send_otp_query()
+                    .access_token(redactor.token)
+                    .chat_id(req.phone.chat_id())
+                    .instance_id(inner.instance_id.as_str())
+                    .lang(lang.as_str());
+                if let Some(footer) = req.footer.as_deref() {
+                    query = query.footer(footer);
+                }
+                query.send().await
+            }
         }
     };
-    let (status, body) = map_result(Op::Send, result, &slot, redactor, |bytes| {
+    let (result, record) = wawp_openapi::recorded(call).await;
+    let (status, body) = map_result(Op::Send, result, &record, redactor, |bytes| {
         serde_json::from_slice::<SendOtpResponse>(bytes).ok()
     })
     .await?;
@@ -197,32 +197,36 @@ async fn verify_once(
     code: &str,
     redactor: &Redactor<'_>,
 ) -> Attempt<VerifiedOtp> {
-    let slot = Slot::default();
-    let raw =
-        wawp_openapi::Client::new_with_client(&inner.base_url, inner.http.clone(), slot.clone());
-    let result = match inner.transport {
-        Transport::Post => {
-            raw.verify_otp(&VerifyOtpRequest {
-                access_token: None,
-                chat_id: req.phone.chat_id().to_owned(),
-                code: code.to_owned(),
-                instance_id: inner.instance_id.clone(),
-                list_id: req.list_id,
-            })
-            .await
-        }
-        Transport::Query => {
-            raw.verify_otp_query(
-                Some(redactor.token),
-                req.phone.chat_id(),
-                code,
-                &inner.instance_id,
-                req.list_id,
-            )
-            .await
+    let raw = raw_client(inner);
+    let call = async {
+        match inner.transport {
+            Transport::Post => {
+                raw.verify_otp()
+                    .body_map(|body| {
+                        body.chat_id(req.phone.chat_id())
+                            .code(code)
+                            .instance_id(inner.instance_id.as_str())
+                            .list_id(req.list_id)
+                    })
+                    .send()
+                    .await
+            }
+            Transport::Query => {
+                let mut query = raw
+                    .verify_otp_query()
+                    .access_token(redactor.token)
+                    .chat_id(req.phone.chat_id())
+                    .code(code)
+                    .instance_id(inner.instance_id.as_str());
+                if let Some(list_id) = req.list_id {
+                    query = query.list_id(list_id);
+                }
+                query.send().await
+            }
         }
     };
-    let (status, body) = map_result(Op::Verify, result, &slot, redactor, |bytes| {
+    let (result, record) = wawp_openapi::recorded(call).await;
+    let (status, body) = map_result(Op::Verify, result, &record, redactor, |bytes| {
         serde_json::from_slice::<VerifyOtpResponse>(bytes).ok()
     })
     .await?;
@@ -329,7 +333,7 @@ impl Retrier {
 async fn map_result<T>(
     op: Op,
     result: Result<ResponseValue<T>, RawError>,
-    slot: &Slot,
+    record: &Record,
     redactor: &Redactor<'_>,
     parse: fn(&[u8]) -> Option<T>,
 ) -> Attempt<T> {
@@ -345,19 +349,17 @@ async fn map_result<T>(
             Err(status_failure(op, status, &headers, scrub(message)))
         }
         Err(RawError::InvalidResponsePayload(bytes, _)) => {
-            // The post hook saw the status even though the body did not parse.
-            let (status, headers) = slot
-                .get()
-                .cloned()
-                .unwrap_or((StatusCode::OK, HeaderMap::new()));
+            // The hooks recorded the status even though the body did not parse.
+            let status = record.status().unwrap_or(StatusCode::OK);
+            let headers = record.headers();
             if status.is_success() {
                 Err(Error::UnparseableBody {
                     status: status.as_u16(),
                 }
                 .into())
             } else {
-                let message = body::summarize(&bytes, &headers);
-                Err(status_failure(op, status, &headers, scrub(message)))
+                let message = body::summarize(&bytes, headers);
+                Err(status_failure(op, status, headers, scrub(message)))
             }
         }
         Err(RawError::UnexpectedResponse(response)) => {
@@ -379,6 +381,20 @@ async fn map_result<T>(
             }
         }
         Err(RawError::CommunicationError(e)) => Err(network_failure(e, redactor, true)),
+        Err(RawError::ResponseBodyError(_)) if record.body_too_large() => {
+            // Over the cap: keep the status-based mapping until `wawp` has a
+            // typed "body too large" error.
+            let status = record.status().unwrap_or(StatusCode::OK);
+            if status.is_success() {
+                Err(Error::UnparseableBody {
+                    status: status.as_u16(),
+                }
+                .into())
+            } else {
+                let message = Some("the answer's body is over the size limit".to_owned());
+                Err(status_failure(op, status, record.headers(), message))
+            }
+        }
         Err(RawError::ResponseBodyError(e) | RawError::InvalidUpgrade(e)) => {
             Err(network_failure(e, redactor, false))
         }
@@ -480,4 +496,11 @@ async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
         }
     }
     bytes
+}
+
+/// The generated client with the body cap. Still built per call: the `wawp`
+/// branch moves it into `Inner`, built once per `Client`.
+fn raw_client(inner: &Inner) -> wawp_openapi::Client {
+    let settings = wawp_openapi::Settings::default().with_body_limit(MAX_BODY_BYTES as u64);
+    wawp_openapi::Client::new_with_client(&inner.base_url, inner.http.clone(), settings)
 }
