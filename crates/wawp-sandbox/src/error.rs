@@ -3,7 +3,7 @@
 //!
 //! | status | `code` | when |
 //! |---|---|---|
-//! | 400 | `invalid_chat_id`, `invalid_lang`, `invalid_footer`, `invalid_code`, `missing_field`, `invalid_json`, `invalid_query` | bad input |
+//! | 400 | `invalid_chat_id`, `invalid_lang`, `invalid_footer`, `invalid_code`, `missing_field`, `invalid_json`, `invalid_query`, `invalid_body` | bad input |
 //! | 400 | `invalid_code` | wrong code, attempts left |
 //! | 400 | `code_expired`, `no_active_code` | nothing to verify against |
 //! | 401 | `unauthorized` | credentials missing or wrong |
@@ -13,9 +13,12 @@
 //! | 415 | `unsupported_media_type` | POST body not `application/json` |
 //! | 429 | `rate_limited` | send within 60 s of the previous one |
 //! | 429 | `locked_out` | 5 wrong codes: 15 minutes |
+//! | 503 | `too_many_connections` | connection cap reached (then closed) |
 //!
-//! The spec declares 200, 401 and 429; the 400, 404, 405, 413 and 415
-//! answers are the sandbox's own (the provider documents none).
+//! The spec declares 200, 401 and 429 and a `default` error answer with the
+//! same body; the 400, 404, 405, 413, 415 and 503 answers are the
+//! sandbox's own (the provider documents none). Messages name the field and
+//! what it needs, never the value sent.
 
 use std::borrow::Cow;
 
