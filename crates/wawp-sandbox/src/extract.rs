@@ -13,7 +13,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_path_to_error::{Path, Segment};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::routes::MAX_BODY_BYTES;
 
 /// A JSON request body (`Content-Type: application/json` or `…+json`, at
@@ -64,7 +64,7 @@ const FIELDS: [(&str, &str); 8] = [
 pub(crate) fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         format!(
             "request body too large: at most {} KiB",
             MAX_BODY_BYTES / 1024
@@ -76,30 +76,34 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "the request body must be JSON: send \"Content-Type: application/json\"",
         ),
         JsonRejection::BytesRejection(BytesRejection::FailedToBufferBody(
             FailedToBufferBody::LengthLimitError(_),
         )) => too_large(),
-        JsonRejection::JsonDataError(_) => {
-            ApiError::bad_request("invalid_json", data_error("request body", rejection))
-        }
+        JsonRejection::JsonDataError(_) => ApiError::bad_request(
+            ErrorCode::InvalidJson,
+            data_error("request body", rejection),
+        ),
         JsonRejection::JsonSyntaxError(_) => {
             let at = serde_json_error(rejection)
                 .map(|err| format!(" (line {}, column {})", err.line(), err.column()))
                 .unwrap_or_default();
             ApiError::bad_request(
-                "invalid_json",
+                ErrorCode::InvalidJson,
                 format!("invalid JSON body: not well-formed JSON{at}"),
             )
         }
-        _ => ApiError::bad_request("invalid_body", "the request body could not be read"),
+        _ => ApiError::bad_request(ErrorCode::InvalidBody, "the request body could not be read"),
     }
 }
 
 fn query_rejection(rejection: &QueryRejection) -> ApiError {
-    ApiError::bad_request("invalid_query", data_error("query string", rejection))
+    ApiError::bad_request(
+        ErrorCode::InvalidQuery,
+        data_error("query string", rejection),
+    )
 }
 
 /// "invalid request body: field "chatId": expected a string", from the

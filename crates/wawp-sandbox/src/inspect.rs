@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, json};
+use crate::error::{ApiError, ErrorCode, json};
 use crate::extract::QueryFields;
 use crate::messages::SentMessage;
 use crate::state::SandboxState;
@@ -36,7 +36,7 @@ pub(crate) async fn messages(
         Some(limit @ 1..=1000) => limit as usize,
         Some(_) => {
             return Err(ApiError::bad_request(
-                "invalid_query",
+                ErrorCode::InvalidQuery,
                 format!(
                     "invalid query string: field \"limit\": expected an integer from 1 to {MAX_MESSAGES_LIMIT}"
                 ),

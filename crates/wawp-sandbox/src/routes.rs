@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, json};
+use crate::error::{ApiError, ErrorCode, json};
 use crate::extract::{JsonBody, QueryFields};
 use crate::inspect::{health, messages};
 use crate::rules::CODE_LIFETIME;
@@ -173,7 +173,9 @@ fn verify(
 }
 
 fn required<'a>(value: Option<&'a str>, name: &str) -> Result<&'a str, ApiError> {
-    value.ok_or_else(|| ApiError::bad_request("missing_field", format!("missing field \"{name}\"")))
+    value.ok_or_else(|| {
+        ApiError::bad_request(ErrorCode::MissingField, format!("missing field \"{name}\""))
+    })
 }
 
 // The path is not repeated in these answers: it is input too.
@@ -181,7 +183,7 @@ fn required<'a>(value: Option<&'a str>, name: &str) -> Result<&'a str, ApiError>
 async fn not_found(method: Method) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         format!(
             "no route for {method} on this path; the sandbox serves {SEND_PATH} and {VERIFY_PATH} (GET, POST), {MESSAGES_PATH} and {HEALTH_PATH} (GET)"
         ),
@@ -201,7 +203,7 @@ async fn head_not_allowed() -> Response {
 async fn method_not_allowed(method: Method) -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         format!(
             "method {method} not allowed on this path; the Allow header lists the methods that are"
         ),

@@ -22,6 +22,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot};
 
+use crate::error::ErrorCode;
+
 /// Default header-read (and idle keep-alive) timeout.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default cap on open connections.
@@ -103,7 +105,8 @@ fn is_connection_error(err: &io::Error) -> bool {
 fn refuse(tcp: &TcpStream, max: usize) {
     tracing::debug!(max, "connection refused: too many open connections");
     let body = format!(
-        r#"{{"code":"too_many_connections","message":"the sandbox serves at most {max} connections at once; retry later"}}"#
+        r#"{{"code":"{}","message":"the sandbox serves at most {max} connections at once; retry later"}}"#,
+        ErrorCode::TooManyConnections.as_str()
     );
     let answer = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",

@@ -9,7 +9,7 @@ use rand::Rng;
 
 use crate::auth::Credentials;
 use crate::clock::{Clock, millis};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::lang::Lang;
 use crate::messages::{MessageLog, SentMessage};
 use crate::rules::{LOCKOUT, MAX_WRONG_ATTEMPTS, SEND_COOLDOWN, SendOutcome, VerifyOutcome};
@@ -141,7 +141,7 @@ impl SandboxState {
             SendOutcome::Issued => {}
             SendOutcome::CoolingDown { retry_after } => {
                 return Err(ApiError::too_many(
-                    "rate_limited",
+                    ErrorCode::RateLimited,
                     retry_after,
                     format!(
                         "rate limit exceeded: one code per recipient every {} seconds; retry in {retry_after} s",
@@ -190,7 +190,7 @@ impl SandboxState {
         match self.inner.store.verify(chat_id.key, code, now) {
             VerifyOutcome::Verified => Ok(()),
             VerifyOutcome::Wrong { attempts_left } => Err(ApiError::bad_request(
-                "invalid_code",
+                ErrorCode::InvalidCode,
                 format!(
                     "The code is incorrect: {attempts_left} attempt{} left",
                     if attempts_left == 1 { "" } else { "s" }
@@ -198,11 +198,11 @@ impl SandboxState {
             )),
             VerifyOutcome::LockedOut { retry_after } => Err(locked_out(retry_after)),
             VerifyOutcome::Expired => Err(ApiError::bad_request(
-                "code_expired",
+                ErrorCode::CodeExpired,
                 "The code has expired: send a new one",
             )),
             VerifyOutcome::NoActiveCode => Err(ApiError::bad_request(
-                "no_active_code",
+                ErrorCode::NoActiveCode,
                 "No active code for this recipient: send one first (codes are single use)",
             )),
         }
@@ -211,7 +211,7 @@ impl SandboxState {
 
 fn locked_out(retry_after: u64) -> ApiError {
     ApiError::too_many(
-        "locked_out",
+        ErrorCode::LockedOut,
         retry_after,
         format!(
             "too many wrong codes: after {MAX_WRONG_ATTEMPTS} wrong attempts the recipient is locked out for {} minutes; retry in {retry_after} s",

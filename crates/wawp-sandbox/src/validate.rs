@@ -3,7 +3,7 @@
 //! No message repeats what the request sent: a chat id is personal data,
 //! and an echo of other fields would carry it when a client mixes them up.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::lang::Lang;
 
 /// Longest footer accepted, in Unicode scalar values (Rust `char`s): the
@@ -42,7 +42,7 @@ pub(crate) fn chat_id(text: &str) -> Result<ChatId<'_>, ApiError> {
             "use 7 to 15 digits"
         };
         return Err(ApiError::bad_request(
-            "invalid_chat_id",
+            ErrorCode::InvalidChatId,
             format!(
                 "invalid chatId: {why}; chatId is the international number as digits only, e.g. 201234567890"
             ),
@@ -60,7 +60,7 @@ pub(crate) fn lang(code: Option<&str>) -> Result<Lang, ApiError> {
     };
     code.parse().map_err(|_| {
         ApiError::bad_request(
-            "invalid_lang",
+            ErrorCode::InvalidLang,
             format!("unsupported lang; use one of: {}", Lang::codes()),
         )
     })
@@ -77,11 +77,11 @@ pub(crate) fn footer(footer: Option<&str>) -> Result<Option<&str>, ApiError> {
     match footer {
         None | Some("") => Ok(None),
         Some(text) if text.chars().any(breaks_the_line) => Err(ApiError::bad_request(
-            "invalid_footer",
+            ErrorCode::InvalidFooter,
             "invalid footer: control characters and line or paragraph separators (such as line breaks or tabs) are not allowed",
         )),
         Some(text) if text.chars().count() > MAX_FOOTER_CHARS => Err(ApiError::bad_request(
-            "invalid_footer",
+            ErrorCode::InvalidFooter,
             format!("invalid footer: at most {MAX_FOOTER_CHARS} characters"),
         )),
         Some(text) => Ok(Some(text)),
@@ -92,7 +92,7 @@ pub(crate) fn footer(footer: Option<&str>) -> Result<Option<&str>, ApiError> {
 pub(crate) fn code(code: &str) -> Result<u32, ApiError> {
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::bad_request(
-            "invalid_code",
+            ErrorCode::InvalidCode,
             "invalid code format: the code is exactly 6 digits, e.g. \"042917\"",
         ));
     }
