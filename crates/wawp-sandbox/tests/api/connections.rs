@@ -50,8 +50,36 @@ async fn read_until_closed(stream: &mut TcpStream, deadline: Instant) -> Vec<u8>
     }
 }
 
+/// Makes room for `needed` open files in this process (both ends of every
+/// test connection live here): raises the soft limit up to the hard one.
+#[cfg(unix)]
+fn allow_open_files(needed: libc::rlim_t) {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        if limit.rlim_cur < needed {
+            limit.rlim_cur = limit.rlim_max;
+            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+        }
+    }
+    assert!(
+        limit.rlim_cur >= needed,
+        "this test needs {needed} open files; the hard limit is {}",
+        limit.rlim_max
+    );
+}
+
+#[cfg(not(unix))]
+fn allow_open_files(_needed: u64) {}
+
 #[tokio::test]
 async fn two_thousand_idle_half_requests_are_closed_and_health_answers_throughout() {
+    // 2,000 client ends, 2,000 server ends, and room for the other tests.
+    allow_open_files(6000);
     let (sandbox, _clock) = start_with(|b| {
         b.header_read_timeout(Duration::from_millis(500))
             .max_connections(4096)
