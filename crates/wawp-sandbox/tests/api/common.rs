@@ -262,9 +262,8 @@ pub async fn conform_api<T: Into<Body>>(
             }
         }
         Err(wawp_openapi::Error::ErrorResponse(value)) => {
+            // `default` in the spec: the sandbox's extras arrive here too.
             let status = value.status().as_u16();
-            // With a `default` error response in the spec, the generated
-            // client reads the sandbox's extras as typed errors too.
             assert!(
                 DECLARED.contains(&status) || EXTRAS.contains(&status),
                 "{status}"

@@ -147,10 +147,10 @@ async fn invalid_chat_ids_are_400() {
 #[tokio::test]
 async fn unsupported_langs_are_400_with_the_documented_list() {
     let (sandbox, _clock) = start().await;
+    let codes: Vec<&str> = wawp_sandbox::Lang::ALL.iter().map(|l| l.as_str()).collect();
     let mut request = send_request(CHAT);
     request.lang = "xx".into();
     let answer = conform_api(Op::Send, api(&sandbox).send_otp(&request).await).await;
-    let codes: Vec<&str> = wawp_sandbox::Lang::ALL.iter().map(|l| l.as_str()).collect();
     assert_eq!(
         answer.error(400, "invalid_lang"),
         format!("unsupported lang; use one of: {}", codes.join(", "))
