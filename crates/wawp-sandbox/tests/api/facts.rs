@@ -38,7 +38,7 @@ async fn a_seven_digit_number_the_client_accepts_is_accepted_by_the_sandbox() {
         .await
         .expect("the sandbox accepts it");
     let code = sandbox.last_code("6834002").unwrap();
-    client.verify_otp(&niue, code).await.unwrap();
+    verify(&api(&sandbox), "6834002", &code).await.verified();
 }
 
 #[tokio::test]
