@@ -9,6 +9,7 @@
 //! | 401 | `unauthorized` | credentials missing or wrong |
 //! | 404 | `not_found` | unknown path |
 //! | 405 | `method_not_allowed` | known path, other method (with `Allow`) |
+//! | 408 | `request_timeout` | request (body included) slower than the request timeout (then closed) |
 //! | 413 | `payload_too_large` | body over 16 KiB |
 //! | 415 | `unsupported_media_type` | POST body not `application/json` |
 //! | 429 | `rate_limited` | send within 60 s of the previous one |
@@ -16,7 +17,7 @@
 //! | 503 | `too_many_connections` | connection cap reached (then closed) |
 //!
 //! The spec declares 200, 401 and 429 and a `default` error answer with the
-//! same body; the 400, 404, 405, 413, 415 and 503 answers are the
+//! same body; the 400, 404, 405, 408, 413, 415 and 503 answers are the
 //! sandbox's own (the provider documents none). Messages name the field and
 //! what it needs, never the value sent.
 
@@ -47,6 +48,7 @@ pub(crate) enum ErrorCode {
     UnsupportedMediaType,
     RateLimited,
     LockedOut,
+    RequestTimeout,
     TooManyConnections,
 }
 

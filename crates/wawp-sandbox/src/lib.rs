@@ -21,7 +21,8 @@
 //!
 //! It serves connections itself (hyper's HTTP/1 connections with a timer):
 //! a request's head must arrive within [`SandboxBuilder::header_read_timeout`]
-//! (default 10 s; also the idle keep-alive timeout), and at most
+//! (default 10 s; also the idle keep-alive timeout), the whole request within
+//! [`SandboxBuilder::request_timeout`] (default 10 s, body included), and at most
 //! [`SandboxBuilder::max_connections`] (default 1,024) are open at once.
 //!
 //! ```no_run
@@ -76,7 +77,7 @@ pub use lang::Lang;
 pub use messages::SentMessage;
 pub use routes::{MAX_BODY_BYTES, router};
 pub use rules::{CODE_LIFETIME, LOCKOUT, MAX_WRONG_ATTEMPTS, SEND_COOLDOWN};
-pub use serve::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
+pub use serve::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT};
 pub use server::{
     DEFAULT_MAX_MESSAGES, DEFAULT_MAX_RECIPIENTS, Sandbox, SandboxBuilder, StartError,
 };

@@ -9,7 +9,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use wawp_sandbox::{
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_MESSAGES,
-    DEFAULT_MAX_RECIPIENTS, Sandbox,
+    DEFAULT_MAX_RECIPIENTS, DEFAULT_REQUEST_TIMEOUT, Sandbox,
 };
 
 /// A local server that behaves like Wawp's OTP API.
@@ -31,7 +31,8 @@ use wawp_sandbox::{
 ///
 /// Errors are JSON {"code","message"}: 400 bad input (the message names the
 /// field, never its value), 401 credentials, 404/405 unknown path/method,
-/// 413 body over 16 KiB, 415 body not JSON, 429 cooldown or lockout (with
+/// 408 request (body included) slower than --request-timeout, 413 body
+/// over 16 KiB, 415 body not JSON, 429 cooldown or lockout (with
 /// Retry-After), 503 too many connections.
 ///
 /// Without --instance-id / --access-token it makes up credentials and prints
@@ -80,6 +81,11 @@ struct Cli {
     /// when it starts waiting for one; also the idle keep-alive timeout.
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_HEADER_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     header_read_timeout: u64,
+
+    /// Seconds a request may take from its head to its answer, body
+    /// included; a client that stalls mid-body gets 408 and is closed.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout: u64,
 
     /// Most connections open at once; one more is answered 503 and closed.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = at_least_one)]
@@ -137,6 +143,7 @@ async fn main() -> ExitCode {
         .max_messages(cli.max_messages)
         .log_codes(cli.log_codes)
         .header_read_timeout(Duration::from_secs(cli.header_read_timeout))
+        .request_timeout(Duration::from_secs(cli.request_timeout))
         .max_connections(cli.max_connections);
     if let Some(id) = cli.instance_id {
         builder = builder.instance_id(id);

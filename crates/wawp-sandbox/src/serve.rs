@@ -7,6 +7,9 @@
 //!   waits for a request (just opened, or idle after an answer) until that
 //!   request's head has arrived in full. hyper closes the connection when it
 //!   runs out, so this is also the idle keep-alive timeout.
+//! - **Request timeout** (default 10 s): from the head until the answer,
+//!   reading the body included. A client that stalls in the middle of its
+//!   body is answered `408 request_timeout` and the connection is closed.
 //! - **Connection cap** (default 1,024): a connection beyond it is answered
 //!   `503 too_many_connections` (JSON, `Retry-After: 1`) and closed at once.
 
@@ -15,6 +18,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -22,10 +29,12 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot};
 
-use crate::error::ErrorCode;
+use crate::error::{ApiError, ErrorCode};
 
 /// Default header-read (and idle keep-alive) timeout.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed from a request's head to its answer.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default cap on open connections.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// How long the loop pauses after an accept error such as "too many open
@@ -36,6 +45,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
     pub(crate) header_read_timeout: Duration,
+    pub(crate) request_timeout: Duration,
     pub(crate) max_connections: usize,
 }
 
@@ -48,6 +58,10 @@ pub(crate) async fn serve(
     limits: Limits,
     mut stop: oneshot::Receiver<()>,
 ) {
+    let app = app.layer(middleware::from_fn_with_state(
+        limits.request_timeout,
+        answer_in_time,
+    ));
     let open = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
@@ -88,6 +102,30 @@ pub(crate) async fn serve(
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// Answers `408 request_timeout` (and closes the connection) when a request
+/// takes longer than `limit`, reading its body included.
+async fn answer_in_time(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut response = ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorCode::RequestTimeout,
+                format!(
+                    "request timeout: the request (body included) must arrive within {} ms",
+                    limit.as_millis()
+                ),
+            )
+            .into_response();
+            response.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+            response
+        }
+    }
 }
 
 /// Errors of one connection (the next accept may well succeed).

@@ -14,7 +14,9 @@ use crate::auth::{self, Credentials};
 use crate::clock::{Clock, SystemClock};
 use crate::messages::SentMessage;
 use crate::routes::router;
-use crate::serve::{self, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Limits};
+use crate::serve::{
+    self, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT, Limits,
+};
 use crate::state::SandboxState;
 
 /// Default cap on tracked recipients.
@@ -106,6 +108,7 @@ impl Default for SandboxBuilder {
             log_codes: false,
             limits: Limits {
                 header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+                request_timeout: DEFAULT_REQUEST_TIMEOUT,
                 max_connections: DEFAULT_MAX_CONNECTIONS,
             },
         }
@@ -174,6 +177,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// How long a request may take from its head to its answer, reading
+    /// the body included: a client that stalls mid-body gets
+    /// `408 request_timeout` and its connection is closed. Default 10 s; at
+    /// least 1 ms.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.request_timeout = timeout;
+        self
+    }
+
     /// Cap on open connections (at least 1). Default 1,024. A connection
     /// beyond it gets `503 too_many_connections` and is closed.
     pub fn max_connections(mut self, max: usize) -> Self {
@@ -215,6 +227,12 @@ impl SandboxBuilder {
         if limits.header_read_timeout < Duration::from_millis(1) {
             return Err(StartError::InvalidLimit {
                 setting: "header_read_timeout",
+                expected: "at least 1 ms",
+            });
+        }
+        if limits.request_timeout < Duration::from_millis(1) {
+            return Err(StartError::InvalidLimit {
+                setting: "request_timeout",
                 expected: "at least 1 ms",
             });
         }

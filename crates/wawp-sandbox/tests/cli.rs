@@ -44,6 +44,8 @@ fn help_explains_every_setting_and_hides_env_values() {
         "--max-messages",
         "--max-connections",
         "--header-read-timeout",
+        "--request-timeout",
+        "408",
         "--log-codes",
         "Codes are NOT logged unless --log-codes",
         "limit",

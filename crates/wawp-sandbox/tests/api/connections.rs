@@ -120,6 +120,24 @@ async fn an_idle_keep_alive_connection_is_closed() {
 }
 
 #[tokio::test]
+async fn a_request_that_stalls_mid_body_gets_408_and_is_closed() {
+    let (sandbox, _clock) = start_with(|b| b.request_timeout(Duration::from_millis(300))).await;
+    let mut stream = TcpStream::connect(sandbox.local_addr()).await.unwrap();
+    stream
+        .write_all(
+            b"POST /v2/auth/otp/send HTTP/1.1\r\nhost: 127.0.0.1\r\n\
+              content-type: application/json\r\ncontent-length: 100\r\n\r\n{\"chatId\":",
+        )
+        .await
+        .unwrap();
+    let received = read_until_closed(&mut stream, Instant::now() + PATIENCE).await;
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains(r#""code":"request_timeout""#), "{text}");
+    assert!(sandbox.messages().is_empty());
+}
+
+#[tokio::test]
 async fn connections_beyond_the_cap_get_503_and_are_closed() {
     let (sandbox, _clock) = start_with(|b| {
         b.max_connections(2)
