@@ -185,4 +185,15 @@ mod tests {
         assert_eq!(codes(log.newest(Some("2"), 10)), ["2"]);
         assert!(log.newest(Some("9"), 10).is_empty());
     }
+
+    #[test]
+    fn readers_share_the_logged_messages_instead_of_copying_them() {
+        // What `/_sandbox/messages` takes under the lock: pointers to the
+        // logged messages; it serialises them after releasing the lock.
+        let log = MessageLog::new(10);
+        log.push(message("1", "111111"));
+        let (a, b) = (log.newest(None, 1), log.newest(None, 1));
+        assert!(Arc::ptr_eq(&a[0], &b[0]));
+        assert_eq!(Arc::strong_count(&a[0]), 3);
+    }
 }
