@@ -124,7 +124,17 @@ fn init_tracing() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => err.exit(), // --help, --version
+        Err(err) => {
+            // clap's first line names the flag and what it expects; the
+            // rest is a usage hint.
+            let rendered = err.render().to_string();
+            let first = rendered.lines().next().unwrap_or_default();
+            return fail(first.trim_start_matches("error: "));
+        }
+    };
     let listen: SocketAddr = match cli.listen.trim().parse() {
         Ok(addr) => addr,
         Err(_) => {

@@ -71,6 +71,23 @@ fn an_unparseable_listen_address_is_one_line_and_exit_2() {
 }
 
 #[test]
+fn unusable_limits_are_one_line_and_exit_2() {
+    for (flag, value) in [
+        ("--max-connections", "0"),
+        ("--header-read-timeout", "0"),
+        ("--request-timeout", "soon"),
+        ("--max-messages", "many"),
+    ] {
+        let output = run(sandbox().args([flag, value]));
+        assert_one_line_exit_2(&output, "wawp-sandbox: invalid value");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(flag), "{stderr}");
+    }
+    let output = run(sandbox().arg("--no-such-flag"));
+    assert_one_line_exit_2(&output, "wawp-sandbox: unexpected argument");
+}
+
+#[test]
 fn a_port_in_use_is_one_line_and_exit_2() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
