@@ -70,7 +70,10 @@ impl Backend {
                 })
             }
             WawpSettings::Sandbox => {
-                let sandbox = wawp_sandbox::Sandbox::builder().start().await?;
+                let sandbox = wawp_sandbox::Sandbox::builder()
+                    .start()
+                    .await
+                    .map_err(std::io::Error::from)?;
                 let client = wawp::Client::builder()
                     .instance_id(sandbox.instance_id())
                     .access_token(sandbox.access_token())

@@ -32,7 +32,7 @@ async fn an_admin_sends_a_code_with_one_wawp_request_and_one_reply() {
     let messages = wawp.state.messages();
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].chat_id, CHAT_ID);
-    assert_eq!(messages[0].lang, wawp::Lang::Ar);
+    assert_eq!(messages[0].lang.as_str(), wawp::Lang::Ar.as_str());
     assert_eq!(messages[0].footer.as_deref(), Some("Welcome to <Acme>"));
     assert_eq!(reply.chat_id, ADMIN as i64);
     assert_eq!(reply.parse_mode.as_deref(), Some("HTML"));

@@ -6,13 +6,13 @@
 //! the one checked. Tokens are compared in constant time.
 
 use std::fmt;
-use std::io;
 
 use axum::http::HeaderValue;
 use rand::distr::{Alphanumeric, SampleString};
 use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
+use crate::server::StartError;
 
 /// The sandbox's instance id and access token.
 #[derive(Clone)]
@@ -45,12 +45,9 @@ pub(crate) fn generate(instance: bool) -> String {
 
 /// Printable ASCII without spaces, 1–256 bytes: what fits in a header and a
 /// query string unchanged.
-pub(crate) fn check_setting(what: &str, value: &str) -> io::Result<()> {
+pub(crate) fn check_setting(setting: &'static str, value: &str) -> Result<(), StartError> {
     if value.is_empty() || value.len() > 256 || !value.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("invalid {what}: use 1 to 256 printable ASCII characters without spaces"),
-        ));
+        return Err(StartError::InvalidCredential { setting });
     }
     Ok(())
 }
@@ -156,7 +153,12 @@ mod tests {
         assert_eq!(a.len(), 32);
         check_setting("token", &a).unwrap();
         check_setting("instance id", &generate(true)).unwrap();
-        assert!(check_setting("token", "has space").is_err());
+        assert!(matches!(
+            check_setting("access token", "has space"),
+            Err(StartError::InvalidCredential {
+                setting: "access token"
+            })
+        ));
         assert!(check_setting("token", "").is_err());
     }
 

@@ -3,19 +3,23 @@
 //!
 //! | status | `code` | when |
 //! |---|---|---|
-//! | 400 | `invalid_chat_id`, `invalid_lang`, `invalid_footer`, `invalid_code`, `missing_field`, `invalid_json`, `invalid_query` | bad input |
+//! | 400 | `invalid_chat_id`, `invalid_lang`, `invalid_footer`, `invalid_code`, `missing_field`, `invalid_json`, `invalid_query`, `invalid_body` | bad input |
 //! | 400 | `invalid_code` | wrong code, attempts left |
 //! | 400 | `code_expired`, `no_active_code` | nothing to verify against |
 //! | 401 | `unauthorized` | credentials missing or wrong |
 //! | 404 | `not_found` | unknown path |
 //! | 405 | `method_not_allowed` | known path, other method (with `Allow`) |
+//! | 408 | `request_timeout` | request (body included) slower than the request timeout (then closed) |
 //! | 413 | `payload_too_large` | body over 16 KiB |
 //! | 415 | `unsupported_media_type` | POST body not `application/json` |
 //! | 429 | `rate_limited` | send within 60 s of the previous one |
 //! | 429 | `locked_out` | 5 wrong codes: 15 minutes |
+//! | 503 | `too_many_connections` | connection cap reached (then closed) |
 //!
-//! The spec declares 200, 401 and 429; the 400, 404, 405, 413 and 415
-//! answers are the sandbox's own (the provider documents none).
+//! The spec declares 200, 401 and 429 and a `default` error answer with the
+//! same body; the 400, 404, 405, 408, 413, 415 and 503 answers are the
+//! sandbox's own (the provider documents none). Messages name the field and
+//! what it needs, never the value sent.
 
 use std::borrow::Cow;
 
@@ -23,11 +27,42 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+/// The `code` of an error answer, spelled in snake case on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub(crate) enum ErrorCode {
+    InvalidChatId,
+    InvalidLang,
+    InvalidFooter,
+    InvalidCode,
+    MissingField,
+    InvalidJson,
+    InvalidQuery,
+    InvalidBody,
+    CodeExpired,
+    NoActiveCode,
+    Unauthorized,
+    NotFound,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    LockedOut,
+    RequestTimeout,
+    TooManyConnections,
+}
+
+impl ErrorCode {
+    pub(crate) fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// An error answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: Cow<'static, str>,
     retry_after: Option<u64>,
 }
@@ -35,7 +70,7 @@ pub(crate) struct ApiError {
 impl ApiError {
     pub(crate) fn new(
         status: StatusCode,
-        code: &'static str,
+        code: ErrorCode,
         message: impl Into<Cow<'static, str>>,
     ) -> Self {
         ApiError {
@@ -47,18 +82,18 @@ impl ApiError {
     }
 
     /// 400 with `code`.
-    pub(crate) fn bad_request(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+    pub(crate) fn bad_request(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
     /// 401 `unauthorized`.
     pub(crate) fn unauthorized(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
     }
 
     /// 429 with `code` and `Retry-After: retry_after`.
     pub(crate) fn too_many(
-        code: &'static str,
+        code: ErrorCode,
         retry_after: u64,
         message: impl Into<Cow<'static, str>>,
     ) -> Self {
@@ -71,7 +106,7 @@ impl ApiError {
     /// The `code` field.
     #[cfg(test)]
     pub(crate) fn code(&self) -> &'static str {
-        self.code
+        self.code.as_str()
     }
 }
 
@@ -101,11 +136,11 @@ pub(crate) fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        tracing::debug!(status = self.status.as_u16(), code = self.code, message = %self.message, "rejected");
+        tracing::debug!(status = self.status.as_u16(), code = self.code.as_str(), message = %self.message, "rejected");
         let mut response = json(
             self.status,
             &Body {
-                code: self.code,
+                code: self.code.as_str(),
                 message: &self.message,
             },
         );
@@ -115,5 +150,28 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::VariantArray;
+
+    #[test]
+    fn error_codes_are_snake_case_and_distinct() {
+        let codes: Vec<&str> = ErrorCode::VARIANTS.iter().map(|c| c.as_str()).collect();
+        assert!(codes.contains(&"invalid_chat_id"));
+        assert!(codes.contains(&"too_many_connections"));
+        for code in &codes {
+            assert!(
+                code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{code}"
+            );
+        }
+        let mut unique = codes.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), codes.len());
     }
 }

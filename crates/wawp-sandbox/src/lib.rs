@@ -5,14 +5,29 @@
 //! the provider's rules: a 60 s cooldown per recipient, 6-digit codes that
 //! live 300 s and work once, 5 wrong attempts then a 15-minute lockout.
 //!
-//! Nothing is delivered: every code "sent" is logged (tracing target
-//! `wawp_sandbox::sent`, level info) and readable through
+//! Nothing is delivered: every code "sent" is readable through
 //! [`Sandbox::messages`], [`Sandbox::last_code`] and
-//! `GET /_sandbox/messages?chatId=…`.
+//! `GET /_sandbox/messages?chatId=…` (newest first, at most `limit`: default
+//! 100, up to 1,000). Codes are logged only when asked for
+//! ([`SandboxBuilder::log_codes`], `--log-codes`); otherwise a send is a
+//! debug-level log line without the code or the number.
+//!
+//! The sandbox is an independent test oracle: it keeps its own copy of the
+//! provider's facts ([`Lang`], [`MAX_FOOTER_CHARS`], chat ids of 7 to 15
+//! digits) and does not depend on the `wawp` client it is used to test.
+//! Every error answer is JSON (`{"code","message"}`) naming what to fix,
+//! never repeating a value the request sent; which statuses it gives and
+//! why is listed in the crate README.
+//!
+//! It serves connections itself (hyper's HTTP/1 connections with a timer):
+//! a request's head must arrive within [`SandboxBuilder::header_read_timeout`]
+//! (default 10 s; also the idle keep-alive timeout), the whole request within
+//! [`SandboxBuilder::request_timeout`] (default 10 s, body included), and at most
+//! [`SandboxBuilder::max_connections`] (default 1,024) are open at once.
 //!
 //! ```no_run
 //! # #[tokio::main]
-//! # async fn main() -> std::io::Result<()> {
+//! # async fn main() -> Result<(), wawp_sandbox::StartError> {
 //! use wawp_sandbox::{ManualClock, Sandbox};
 //!
 //! let clock = ManualClock::new();
@@ -27,12 +42,16 @@
 //!
 //! Contents:
 //! - [`server`]: [`Sandbox`] and [`SandboxBuilder`], start and stop.
+//! - `serve`: the accept loop, its timeouts and connection cap.
 //! - [`routes`]: the HTTP surface, [`router`] to embed it.
+//! - `extract`: JSON and query extractors whose errors never echo input.
+//! - `inspect`: `/_sandbox/messages` and `/_sandbox/health`.
 //! - `state`: [`SandboxState`], shared by the handlers and the [`Sandbox`].
 //! - [`rules`]: the provider's rules for one recipient.
 //! - `store`: recipients' states, sharded and bounded.
 //! - [`messages`]: [`SentMessage`] and the bounded message log.
 //! - [`clock`]: [`Clock`], [`SystemClock`], [`ManualClock`].
+//! - `lang`: [`Lang`], the documented languages.
 //! - `auth`: credentials in the three documented places.
 //! - `validate`: field checks (chat id, lang, footer, code).
 //! - `error`: JSON error answers, with the list of error codes.
@@ -40,18 +59,27 @@
 mod auth;
 pub mod clock;
 mod error;
+mod extract;
+mod inspect;
+mod lang;
 pub mod messages;
 pub mod routes;
 pub mod rules;
+mod serve;
 pub mod server;
 mod state;
 mod store;
 mod validate;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use inspect::{DEFAULT_MESSAGES_LIMIT, MAX_MESSAGES_LIMIT};
+pub use lang::Lang;
 pub use messages::SentMessage;
 pub use routes::{MAX_BODY_BYTES, router};
 pub use rules::{CODE_LIFETIME, LOCKOUT, MAX_WRONG_ATTEMPTS, SEND_COOLDOWN};
-pub use server::{DEFAULT_MAX_MESSAGES, DEFAULT_MAX_RECIPIENTS, Sandbox, SandboxBuilder};
+pub use serve::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT};
+pub use server::{
+    DEFAULT_MAX_MESSAGES, DEFAULT_MAX_RECIPIENTS, Sandbox, SandboxBuilder, StartError,
+};
 pub use state::SandboxState;
-pub use validate::MAX_FOOTER_CHARS;
+pub use validate::{MAX_CHAT_ID_DIGITS, MAX_FOOTER_CHARS, MIN_CHAT_ID_DIGITS};

@@ -3,10 +3,14 @@
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use wawp_sandbox::{DEFAULT_MAX_MESSAGES, DEFAULT_MAX_RECIPIENTS, Sandbox};
+use wawp_sandbox::{
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_MESSAGES,
+    DEFAULT_MAX_RECIPIENTS, DEFAULT_REQUEST_TIMEOUT, Sandbox,
+};
 
 /// A local server that behaves like Wawp's OTP API.
 ///
@@ -15,14 +19,26 @@ use wawp_sandbox::{DEFAULT_MAX_MESSAGES, DEFAULT_MAX_RECIPIENTS, Sandbox};
 /// one send per recipient every 60 s; 6-digit codes valid 300 s and once;
 /// 5 wrong codes lock the recipient out for 15 minutes.
 ///
-/// Nothing is delivered. Each code "sent" is logged and listed at
-/// GET /_sandbox/messages?chatId=<digits> (no credentials: keep the sandbox
-/// on a loopback address). GET /_sandbox/health answers {"status":"ok",...}.
+/// A chatId is 7 to 15 digits (E.164), no "+", no leading 0.
+///
+/// Nothing is delivered. Each code "sent" is listed, newest first, at
+/// GET /_sandbox/messages?chatId=<digits>&limit=<n> (limit: default 100,
+/// at most 1000; no credentials: keep the sandbox on a loopback address).
+/// GET /_sandbox/health answers {"status":"ok",...}.
+///
+/// Codes are NOT logged unless --log-codes is given; without it a send is
+/// one debug-level line with neither the code nor the number.
+///
+/// Errors are JSON {"code","message"}: 400 bad input (the message names the
+/// field, never its value), 401 credentials, 404/405 unknown path/method,
+/// 408 request (body included) slower than --request-timeout, 413 body
+/// over 16 KiB, 415 body not JSON, 429 cooldown or lockout (with
+/// Retry-After), 503 too many connections.
 ///
 /// Without --instance-id / --access-token it makes up credentials and prints
 /// them. Point the wawp client at it with WAWP_BASE_URL=http://<listen>.
-/// Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) to change the
-/// level. Stop it with Ctrl-C or SIGTERM.
+/// Logs go to stderr at info level; set RUST_LOG (e.g. RUST_LOG=debug for
+/// one line per request) to change it. Stop it with Ctrl-C or SIGTERM.
 #[derive(Debug, Parser)]
 #[command(name = "wawp-sandbox", version, verbatim_doc_comment)]
 struct Cli {
@@ -55,6 +71,32 @@ struct Cli {
     /// Most messages kept for /_sandbox/messages; the oldest are dropped.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_MESSAGES)]
     max_messages: usize,
+
+    /// Log every code "sent" (with its recipient) at info level. Off by
+    /// default: codes are then readable only at /_sandbox/messages.
+    #[arg(long)]
+    log_codes: bool,
+
+    /// Seconds a connection may take to send a request's head, counted from
+    /// when it starts waiting for one; also the idle keep-alive timeout.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_HEADER_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    header_read_timeout: u64,
+
+    /// Seconds a request may take from its head to its answer, body
+    /// included; a client that stalls mid-body gets 408 and is closed.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout: u64,
+
+    /// Most connections open at once; one more is answered 503 and closed.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = at_least_one)]
+    max_connections: usize,
+}
+
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a whole number, at least 1".to_owned()),
+    }
 }
 
 /// A setting that cannot be used: one line on stderr, exit status 2.
@@ -82,7 +124,17 @@ fn init_tracing() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => err.exit(), // --help, --version
+        Err(err) => {
+            // clap's first line names the flag and what it expects; the
+            // rest is a usage hint.
+            let rendered = err.render().to_string();
+            let first = rendered.lines().next().unwrap_or_default();
+            return fail(first.trim_start_matches("error: "));
+        }
+    };
     let listen: SocketAddr = match cli.listen.trim().parse() {
         Ok(addr) => addr,
         Err(_) => {
@@ -98,7 +150,11 @@ async fn main() -> ExitCode {
     let mut builder = Sandbox::builder()
         .listen(listen)
         .max_recipients(cli.max_recipients)
-        .max_messages(cli.max_messages);
+        .max_messages(cli.max_messages)
+        .log_codes(cli.log_codes)
+        .header_read_timeout(Duration::from_secs(cli.header_read_timeout))
+        .request_timeout(Duration::from_secs(cli.request_timeout))
+        .max_connections(cli.max_connections);
     if let Some(id) = cli.instance_id {
         builder = builder.instance_id(id);
     }
@@ -107,8 +163,7 @@ async fn main() -> ExitCode {
     }
     let sandbox = match builder.start().await {
         Ok(sandbox) => sandbox,
-        Err(err) if err.kind() == std::io::ErrorKind::InvalidInput => return fail(err),
-        Err(err) => return fail(format_args!("cannot listen on {listen}: {err}")),
+        Err(err) => return fail(err),
     };
 
     let url = sandbox.base_url();

@@ -1,18 +1,17 @@
 //! The messages the sandbox "sent": a bounded log, newest last.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use serde::{Serialize, Serializer};
-use wawp::Lang;
 
-use crate::clock::millis;
+use crate::lang::Lang;
 
 /// One OTP message the sandbox would have delivered over WhatsApp.
 ///
 /// Served as JSON by `GET /_sandbox/messages`, for example
-/// `{"chatId":"201234567890","code":"042917","job_id":"send_1f3a9c_1","lang":"ar","footer":null,"sent_at":"2025-01-01T00:00:00.000Z"}`.
+/// `{"chatId":"201234567890","code":"042917","job_id":"send_1f3a9c_1","lang":"ar","footer":null,"sent_at":"2025-01-01T00:00:00.042Z"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SentMessage {
     /// The recipient, international digits without `+`.
@@ -23,56 +22,35 @@ pub struct SentMessage {
     /// The `job_id` the send answered with.
     pub job_id: String,
     /// The message language.
-    #[serde(serialize_with = "lang_code")]
     pub lang: Lang,
     /// The custom footer, if one was given.
     pub footer: Option<String>,
-    /// When it was sent, by the sandbox's clock (RFC 3339, UTC, in JSON).
+    /// When it was sent, by the sandbox's clock (RFC 3339, UTC, to the
+    /// millisecond, in JSON).
     #[serde(serialize_with = "rfc3339")]
     pub sent_at: SystemTime,
-}
-
-fn lang_code<S: Serializer>(lang: &Lang, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(lang.as_str())
 }
 
 fn rfc3339<S: Serializer>(time: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&format_rfc3339(*time))
 }
 
-/// `2025-01-01T00:00:00.000Z`; times before 1970 print as the epoch.
+/// `2025-01-01T00:00:00.000Z`: UTC, always three fractional digits.
 pub(crate) fn format_rfc3339(time: SystemTime) -> String {
-    let ms = millis(time);
-    let (secs, ms) = (ms / 1000, ms % 1000);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    match jiff::Timestamp::try_from(time) {
+        Ok(at) => format!("{at:.3}"),
+        // Outside jiff's range (years -9999..=9999): clamp to its ends.
+        Err(_) if time < SystemTime::UNIX_EPOCH => format!("{:.3}", jiff::Timestamp::MIN),
+        Err(_) => format!("{:.3}", jiff::Timestamp::MAX),
+    }
 }
 
-/// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's
-/// `civil_from_days`, restricted to days ≥ 0).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
-}
-
-/// The last `capacity` messages, oldest first.
+/// The last `capacity` messages, oldest first. Messages are shared
+/// (`Arc`), so a reader copies pointers under the lock and serialises after
+/// releasing it.
 #[derive(Debug)]
 pub(crate) struct MessageLog {
-    messages: Mutex<VecDeque<SentMessage>>,
+    messages: Mutex<VecDeque<Arc<SentMessage>>>,
     capacity: usize,
 }
 
@@ -84,12 +62,13 @@ impl MessageLog {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, VecDeque<SentMessage>> {
+    fn lock(&self) -> MutexGuard<'_, VecDeque<Arc<SentMessage>>> {
         // Nothing panics while holding the lock; a poisoned log is still valid.
         self.messages.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn push(&self, message: SentMessage) {
+        let message = Arc::new(message);
         let dropped = {
             let mut messages = self.lock();
             let dropped = if messages.len() >= self.capacity {
@@ -106,15 +85,28 @@ impl MessageLog {
 
     /// Every logged message, or those to `chat_id`, oldest first.
     pub(crate) fn list(&self, chat_id: Option<&str>) -> Vec<SentMessage> {
-        let messages = self.lock();
-        match chat_id {
-            None => messages.iter().cloned().collect(),
-            Some(chat_id) => messages
+        let shared: Vec<Arc<SentMessage>> = {
+            let messages = self.lock();
+            messages
                 .iter()
-                .filter(|m| m.chat_id == chat_id)
+                .filter(|m| chat_id.is_none_or(|chat_id| m.chat_id == chat_id))
                 .cloned()
-                .collect(),
-        }
+                .collect()
+        };
+        shared.iter().map(|m| SentMessage::clone(m)).collect()
+    }
+
+    /// At most `limit` messages (to `chat_id` if given), newest first. Only
+    /// pointers are copied under the lock.
+    pub(crate) fn newest(&self, chat_id: Option<&str>, limit: usize) -> Vec<Arc<SentMessage>> {
+        let messages = self.lock();
+        messages
+            .iter()
+            .rev()
+            .filter(|m| chat_id.is_none_or(|chat_id| m.chat_id == chat_id))
+            .take(limit)
+            .cloned()
+            .collect()
     }
 
     /// The code of the newest logged message to `chat_id`.
@@ -154,6 +146,8 @@ mod tests {
         assert_eq!(at(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(at(1_735_689_599_999), "2024-12-31T23:59:59.999Z");
         assert_eq!(at(4_107_542_400_000), "2100-03-01T00:00:00.000Z");
+        // A ManualClock's latest time still prints.
+        assert_eq!(at(18_446_744_073_709), "2554-07-21T23:34:33.709Z");
     }
 
     #[test]
@@ -177,5 +171,29 @@ mod tests {
         let codes: Vec<_> = log.list(None).into_iter().map(|m| m.code).collect();
         assert_eq!(codes, ["222222", "333333"]);
         assert_eq!(log.last_code("3"), None);
+    }
+
+    #[test]
+    fn newest_lists_newest_first_up_to_the_limit() {
+        let log = MessageLog::new(10);
+        for (chat, code) in [("1", "1"), ("2", "2"), ("1", "3"), ("1", "4")] {
+            log.push(message(chat, code));
+        }
+        let codes = |v: Vec<Arc<SentMessage>>| v.iter().map(|m| m.code.clone()).collect::<Vec<_>>();
+        assert_eq!(codes(log.newest(None, 2)), ["4", "3"]);
+        assert_eq!(codes(log.newest(Some("1"), 10)), ["4", "3", "1"]);
+        assert_eq!(codes(log.newest(Some("2"), 10)), ["2"]);
+        assert!(log.newest(Some("9"), 10).is_empty());
+    }
+
+    #[test]
+    fn readers_share_the_logged_messages_instead_of_copying_them() {
+        // What `/_sandbox/messages` takes under the lock: pointers to the
+        // logged messages; it serialises them after releasing the lock.
+        let log = MessageLog::new(10);
+        log.push(message("1", "111111"));
+        let (a, b) = (log.newest(None, 1), log.newest(None, 1));
+        assert!(Arc::ptr_eq(&a[0], &b[0]));
+        assert_eq!(Arc::strong_count(&a[0]), 3);
     }
 }

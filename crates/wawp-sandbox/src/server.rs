@@ -6,7 +6,6 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -15,6 +14,9 @@ use crate::auth::{self, Credentials};
 use crate::clock::{Clock, SystemClock};
 use crate::messages::SentMessage;
 use crate::routes::router;
+use crate::serve::{
+    self, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT, Limits,
+};
 use crate::state::SandboxState;
 
 /// Default cap on tracked recipients.
@@ -24,6 +26,46 @@ pub const DEFAULT_MAX_MESSAGES: usize = 10_000;
 /// How long [`Sandbox::shutdown`] waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
+/// Why a sandbox did not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The instance id or the access token cannot be carried by a request.
+    #[error("invalid {setting}: use 1 to 256 printable ASCII characters without spaces")]
+    InvalidCredential {
+        /// `"instance id"` or `"access token"`.
+        setting: &'static str,
+    },
+    /// A limit that leaves nothing to serve, such as 0 connections.
+    #[error("invalid {setting}: {expected}")]
+    InvalidLimit {
+        /// The setting, as the builder method is named.
+        setting: &'static str,
+        /// What it accepts.
+        expected: &'static str,
+    },
+    /// The address could not be bound (in use, not local, no permission).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the system said.
+        source: io::Error,
+    },
+}
+
+impl From<StartError> for io::Error {
+    /// For callers that deal in `io::Result`: a bind error keeps its kind,
+    /// a bad setting is `InvalidInput`.
+    fn from(err: StartError) -> io::Error {
+        let kind = match &err {
+            StartError::Bind { source, .. } => source.kind(),
+            _ => io::ErrorKind::InvalidInput,
+        };
+        io::Error::new(kind, err)
+    }
+}
+
 /// Settings of a [`Sandbox`]; from [`Sandbox::builder`].
 pub struct SandboxBuilder {
     instance_id: Option<String>,
@@ -32,6 +74,8 @@ pub struct SandboxBuilder {
     clock: Arc<dyn Clock>,
     max_recipients: usize,
     max_messages: usize,
+    log_codes: bool,
+    limits: Limits,
 }
 
 impl fmt::Debug for SandboxBuilder {
@@ -46,6 +90,8 @@ impl fmt::Debug for SandboxBuilder {
             .field("clock", &self.clock)
             .field("max_recipients", &self.max_recipients)
             .field("max_messages", &self.max_messages)
+            .field("log_codes", &self.log_codes)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -59,6 +105,12 @@ impl Default for SandboxBuilder {
             clock: Arc::new(SystemClock),
             max_recipients: DEFAULT_MAX_RECIPIENTS,
             max_messages: DEFAULT_MAX_MESSAGES,
+            log_codes: false,
+            limits: Limits {
+                header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+                request_timeout: DEFAULT_REQUEST_TIMEOUT,
+                max_connections: DEFAULT_MAX_CONNECTIONS,
+            },
         }
     }
 }
@@ -108,9 +160,42 @@ impl SandboxBuilder {
         self
     }
 
-    /// The state without a server, to serve with [`router`]
-    /// yourself. Fails (`InvalidInput`) on unusable credentials.
-    pub fn build_state(self) -> io::Result<SandboxState> {
+    /// Log every code "sent" at info level, with the recipient (target
+    /// `wawp_sandbox::sent`). Default off: a send is then logged at debug
+    /// level without the code or the number.
+    pub fn log_codes(mut self, log_codes: bool) -> Self {
+        self.log_codes = log_codes;
+        self
+    }
+
+    /// How long a connection may take to deliver a request's head, counted
+    /// from when it starts waiting for one (opened, or idle after an
+    /// answer): slow and idle clients are closed after it. Default 10 s;
+    /// at least 1 ms.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a request may take from its head to its answer, reading
+    /// the body included: a client that stalls mid-body gets
+    /// `408 request_timeout` and its connection is closed. Default 10 s; at
+    /// least 1 ms.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.request_timeout = timeout;
+        self
+    }
+
+    /// Cap on open connections (at least 1). Default 1,024. A connection
+    /// beyond it gets `503 too_many_connections` and is closed.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.limits.max_connections = max;
+        self
+    }
+
+    /// The state without a server, to serve with [`router`] yourself.
+    /// Fails on unusable credentials.
+    pub fn build_state(self) -> Result<SandboxState, StartError> {
         let instance_id = self.instance_id.unwrap_or_else(|| auth::generate(true));
         let access_token = self.access_token.unwrap_or_else(|| auth::generate(false));
         auth::check_setting("instance id", &instance_id)?;
@@ -123,31 +208,45 @@ impl SandboxBuilder {
             self.clock,
             self.max_recipients,
             self.max_messages,
+            self.log_codes,
         ))
     }
 
     /// Binds the address and serves in a background task of the current
-    /// Tokio runtime. Fails on unusable credentials (`InvalidInput`) or if
-    /// the address cannot be bound.
-    pub async fn start(self) -> io::Result<Sandbox> {
+    /// Tokio runtime. Fails on unusable settings or if the address cannot
+    /// be bound.
+    pub async fn start(self) -> Result<Sandbox, StartError> {
         let listen = self.listen;
+        let limits = self.limits;
+        if limits.max_connections == 0 {
+            return Err(StartError::InvalidLimit {
+                setting: "max_connections",
+                expected: "at least 1",
+            });
+        }
+        if limits.header_read_timeout < Duration::from_millis(1) {
+            return Err(StartError::InvalidLimit {
+                setting: "header_read_timeout",
+                expected: "at least 1 ms",
+            });
+        }
+        if limits.request_timeout < Duration::from_millis(1) {
+            return Err(StartError::InvalidLimit {
+                setting: "request_timeout",
+                expected: "at least 1 ms",
+            });
+        }
         let state = self.build_state()?;
-        let listener = TcpListener::bind(listen).await?;
-        let local_addr = listener.local_addr()?;
-        let listener = listener.tap_io(|tcp| {
-            // Small request/response pairs: do not wait to coalesce writes.
-            let _ = tcp.set_nodelay(true);
-        });
+        let bind = |source| StartError::Bind {
+            addr: listen,
+            source,
+        };
+        let listener = TcpListener::bind(listen).await.map_err(bind)?;
+        let local_addr = listener.local_addr().map_err(bind)?;
+        // A dropped sender stops the server too.
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(state.clone());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    // A dropped sender stops the server too.
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let task = tokio::spawn(serve::serve(listener, app, limits, stopped));
         tracing::debug!(%local_addr, "sandbox listening");
         Ok(Sandbox {
             state,
@@ -163,7 +262,7 @@ impl SandboxBuilder {
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> std::io::Result<()> {
+/// # async fn main() -> Result<(), wawp_sandbox::StartError> {
 /// let sandbox = wawp_sandbox::Sandbox::builder()
 ///     .instance_id("my-instance")
 ///     .access_token("my-token")
@@ -180,7 +279,7 @@ pub struct Sandbox {
     state: SandboxState,
     local_addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<io::Result<()>>>,
+    task: Option<JoinHandle<()>>,
 }
 
 impl Sandbox {
@@ -234,8 +333,7 @@ impl Sandbox {
         }
         if let Some(mut task) = self.task.take() {
             match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
-                Ok(Ok(Ok(()))) => {}
-                Ok(Ok(Err(err))) => tracing::warn!(%err, "sandbox server failed"),
+                Ok(Ok(())) => {}
                 Ok(Err(err)) => tracing::warn!(%err, "sandbox server task failed"),
                 Err(_) => {
                     tracing::warn!("sandbox requests still running after 5 s; stopping anyway");

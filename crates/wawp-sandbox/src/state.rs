@@ -6,11 +6,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::http::HeaderValue;
 use rand::Rng;
-use wawp::Lang;
 
 use crate::auth::Credentials;
 use crate::clock::{Clock, millis};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
+use crate::lang::Lang;
 use crate::messages::{MessageLog, SentMessage};
 use crate::rules::{LOCKOUT, MAX_WRONG_ATTEMPTS, SEND_COOLDOWN, SendOutcome, VerifyOutcome};
 use crate::store::Store;
@@ -33,6 +33,9 @@ struct Inner {
     /// Random per sandbox, so job ids of two runs differ.
     job_prefix: u32,
     next_job: AtomicU64,
+    /// Log each code at info (`--log-codes`); otherwise sends log at debug
+    /// without the code or the number.
+    log_codes: bool,
 }
 
 impl fmt::Debug for SandboxState {
@@ -42,6 +45,7 @@ impl fmt::Debug for SandboxState {
             .field("clock", &self.inner.clock)
             .field("recipients", &self.recipients())
             .field("messages", &self.inner.log.len())
+            .field("log_codes", &self.inner.log_codes)
             .finish()
     }
 }
@@ -52,6 +56,7 @@ impl SandboxState {
         clock: Arc<dyn Clock>,
         max_recipients: usize,
         max_messages: usize,
+        log_codes: bool,
     ) -> Self {
         SandboxState {
             inner: Arc::new(Inner {
@@ -61,6 +66,7 @@ impl SandboxState {
                 log: MessageLog::new(max_messages),
                 job_prefix: rand::rng().random(),
                 next_job: AtomicU64::new(1),
+                log_codes,
             }),
         }
     }
@@ -90,6 +96,15 @@ impl SandboxState {
     /// still valid.
     pub fn last_code(&self, chat_id: &str) -> Option<String> {
         self.inner.log.last_code(chat_id)
+    }
+
+    /// At most `limit` messages (to `chat_id` if given), newest first.
+    pub(crate) fn newest_messages(
+        &self,
+        chat_id: Option<&str>,
+        limit: usize,
+    ) -> Vec<Arc<SentMessage>> {
+        self.inner.log.newest(chat_id, limit)
     }
 
     /// How many messages the log holds.
@@ -126,7 +141,7 @@ impl SandboxState {
             SendOutcome::Issued => {}
             SendOutcome::CoolingDown { retry_after } => {
                 return Err(ApiError::too_many(
-                    "rate_limited",
+                    ErrorCode::RateLimited,
                     retry_after,
                     format!(
                         "rate limit exceeded: one code per recipient every {} seconds; retry in {retry_after} s",
@@ -145,16 +160,25 @@ impl SandboxState {
             footer: footer.map(str::to_owned),
             sent_at: now,
         };
-        // A sandbox: the code is meant to be seen.
-        tracing::info!(
-            target: "wawp_sandbox::sent",
-            chat_id = %message.chat_id,
-            code = %message.code,
-            job_id = %message.job_id,
-            lang = %message.lang,
-            footer = message.footer.as_deref(),
-            "OTP sent",
-        );
+        if self.inner.log_codes {
+            // Asked for (`--log-codes`): the code is meant to be seen.
+            tracing::info!(
+                target: "wawp_sandbox::sent",
+                chat_id = %message.chat_id,
+                code = %message.code,
+                job_id = %message.job_id,
+                lang = %message.lang,
+                footer = message.footer.as_deref(),
+                "OTP sent",
+            );
+        } else {
+            tracing::debug!(
+                target: "wawp_sandbox::sent",
+                job_id = %message.job_id,
+                lang = %message.lang,
+                "OTP sent (code and number not logged: --log-codes)",
+            );
+        }
         let job_id = message.job_id.clone();
         self.inner.log.push(message);
         Ok(job_id)
@@ -166,7 +190,7 @@ impl SandboxState {
         match self.inner.store.verify(chat_id.key, code, now) {
             VerifyOutcome::Verified => Ok(()),
             VerifyOutcome::Wrong { attempts_left } => Err(ApiError::bad_request(
-                "invalid_code",
+                ErrorCode::InvalidCode,
                 format!(
                     "The code is incorrect: {attempts_left} attempt{} left",
                     if attempts_left == 1 { "" } else { "s" }
@@ -174,11 +198,11 @@ impl SandboxState {
             )),
             VerifyOutcome::LockedOut { retry_after } => Err(locked_out(retry_after)),
             VerifyOutcome::Expired => Err(ApiError::bad_request(
-                "code_expired",
+                ErrorCode::CodeExpired,
                 "The code has expired: send a new one",
             )),
             VerifyOutcome::NoActiveCode => Err(ApiError::bad_request(
-                "no_active_code",
+                ErrorCode::NoActiveCode,
                 "No active code for this recipient: send one first (codes are single use)",
             )),
         }
@@ -187,7 +211,7 @@ impl SandboxState {
 
 fn locked_out(retry_after: u64) -> ApiError {
     ApiError::too_many(
-        "locked_out",
+        ErrorCode::LockedOut,
         retry_after,
         format!(
             "too many wrong codes: after {MAX_WRONG_ATTEMPTS} wrong attempts the recipient is locked out for {} minutes; retry in {retry_after} s",

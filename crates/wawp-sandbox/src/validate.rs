@@ -1,13 +1,21 @@
 //! Checks of the request fields, with messages that say what to fix.
 //!
-//! Personal data (the chat id) is not repeated in messages.
+//! No message repeats what the request sent: a chat id is personal data,
+//! and an echo of other fields would carry it when a client mixes them up.
 
-use wawp::Lang;
+use crate::error::{ApiError, ErrorCode};
+use crate::lang::Lang;
 
-use crate::error::ApiError;
+/// Longest footer accepted, in Unicode scalar values (Rust `char`s): the
+/// sandbox's own copy of the limit the `wawp` client enforces (a test
+/// checks they agree). Wawp itself documents no limit.
+pub const MAX_FOOTER_CHARS: usize = 200;
 
-/// Longest footer accepted, in characters: the `wawp` client's limit.
-pub use wawp::MAX_FOOTER_CHARS;
+/// Fewest digits in a chat id: E.164 numbers can be as short as 7 digits
+/// with the country code (Niue, `+683 4002`).
+pub const MIN_CHAT_ID_DIGITS: usize = 7;
+/// Most digits in a chat id: the E.164 maximum.
+pub const MAX_CHAT_ID_DIGITS: usize = 15;
 
 /// A valid chat id: its text and its value as a number (the store's key).
 #[derive(Debug, Clone, Copy)]
@@ -16,11 +24,14 @@ pub(crate) struct ChatId<'a> {
     pub(crate) key: u64,
 }
 
-/// International digits only, 8–15 of them, no `+`, no leading `0`.
+/// International digits only, 7–15 of them (E.164), no `+`, no leading `0`.
 pub(crate) fn chat_id(text: &str) -> Result<ChatId<'_>, ApiError> {
     let bytes = text.as_bytes();
     let digits_only = bytes.iter().all(u8::is_ascii_digit);
-    if !digits_only || !(8..=15).contains(&bytes.len()) || bytes[0] == b'0' {
+    if !digits_only
+        || !(MIN_CHAT_ID_DIGITS..=MAX_CHAT_ID_DIGITS).contains(&bytes.len())
+        || bytes[0] == b'0'
+    {
         let why = if text.starts_with('+') {
             "drop the leading \"+\""
         } else if text.starts_with('0') {
@@ -28,10 +39,10 @@ pub(crate) fn chat_id(text: &str) -> Result<ChatId<'_>, ApiError> {
         } else if !digits_only {
             "use digits only, no spaces or punctuation"
         } else {
-            "use 8 to 15 digits"
+            "use 7 to 15 digits"
         };
         return Err(ApiError::bad_request(
-            "invalid_chat_id",
+            ErrorCode::InvalidChatId,
             format!(
                 "invalid chatId: {why}; chatId is the international number as digits only, e.g. 201234567890"
             ),
@@ -47,31 +58,30 @@ pub(crate) fn lang(code: Option<&str>) -> Result<Lang, ApiError> {
     let Some(code) = code else {
         return Ok(Lang::En);
     };
-    Lang::DOCUMENTED
-        .into_iter()
-        .find(|lang| lang.as_str() == code)
-        .ok_or_else(|| {
-            let shown: String = code.chars().take(16).collect();
-            ApiError::bad_request(
-                "invalid_lang",
-                format!(
-                    "unsupported lang {shown:?}; use one of: {}",
-                    wawp::documented_codes()
-                ),
-            )
-        })
+    code.parse().map_err(|_| {
+        ApiError::bad_request(
+            ErrorCode::InvalidLang,
+            format!("unsupported lang; use one of: {}", Lang::codes()),
+        )
+    })
 }
 
-/// At most 200 characters, no control characters; empty means none.
+/// A line break of any kind, or another control character.
+fn breaks_the_line(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// At most 200 characters, one line (no control characters, no U+2028 or
+/// U+2029); empty means none.
 pub(crate) fn footer(footer: Option<&str>) -> Result<Option<&str>, ApiError> {
     match footer {
         None | Some("") => Ok(None),
-        Some(text) if text.chars().any(char::is_control) => Err(ApiError::bad_request(
-            "invalid_footer",
-            "invalid footer: control characters (such as line breaks or tabs) are not allowed",
+        Some(text) if text.chars().any(breaks_the_line) => Err(ApiError::bad_request(
+            ErrorCode::InvalidFooter,
+            "invalid footer: control characters and line or paragraph separators (such as line breaks or tabs) are not allowed",
         )),
         Some(text) if text.chars().count() > MAX_FOOTER_CHARS => Err(ApiError::bad_request(
-            "invalid_footer",
+            ErrorCode::InvalidFooter,
             format!("invalid footer: at most {MAX_FOOTER_CHARS} characters"),
         )),
         Some(text) => Ok(Some(text)),
@@ -82,7 +92,7 @@ pub(crate) fn footer(footer: Option<&str>) -> Result<Option<&str>, ApiError> {
 pub(crate) fn code(code: &str) -> Result<u32, ApiError> {
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::bad_request(
-            "invalid_code",
+            ErrorCode::InvalidCode,
             "invalid code format: the code is exactly 6 digits, e.g. \"042917\"",
         ));
     }
@@ -97,10 +107,12 @@ mod tests {
     fn chat_ids_are_international_digits() {
         assert_eq!(chat_id("201234567890").unwrap().key, 201_234_567_890);
         assert_eq!(chat_id("12345678").unwrap().key, 12_345_678);
+        // Niue: 7 digits with the country code, the shortest E.164 numbers.
+        assert_eq!(chat_id("6834002").unwrap().key, 6_834_002);
         assert_eq!(chat_id("999999999999999").unwrap().key, 999_999_999_999_999);
         for bad in [
             "",
-            "1234567",
+            "123456",
             "1234567890123456",
             "+201234567890",
             "0201234567890",
@@ -115,7 +127,7 @@ mod tests {
     #[test]
     fn lang_defaults_to_en_and_accepts_exactly_the_documented_codes() {
         assert_eq!(lang(None).unwrap(), Lang::En);
-        for documented in Lang::DOCUMENTED {
+        for &documented in Lang::ALL {
             assert_eq!(lang(Some(documented.as_str())).unwrap(), documented);
         }
         for bad in ["xx", "AR", "", "en-US", " en"] {
@@ -135,6 +147,8 @@ mod tests {
         assert!(footer(Some(&"a".repeat(201))).is_err());
         assert!(footer(Some("a\nb")).is_err());
         assert!(footer(Some("a\u{7f}")).is_err());
+        assert!(footer(Some("a\u{2028}b")).is_err());
+        assert!(footer(Some("a\u{2029}b")).is_err());
     }
 
     #[test]

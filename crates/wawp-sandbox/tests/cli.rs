@@ -42,6 +42,16 @@ fn help_explains_every_setting_and_hides_env_values() {
         "--access-token",
         "--max-recipients",
         "--max-messages",
+        "--max-connections",
+        "--header-read-timeout",
+        "--request-timeout",
+        "408",
+        "--log-codes",
+        "Codes are NOT logged unless --log-codes",
+        "limit",
+        "7 to 15 digits",
+        "413",
+        "415",
         "WAWP_INSTANCE_ID",
         "WAWP_ACCESS_TOKEN",
         "WAWP_BASE_URL",
@@ -58,6 +68,23 @@ fn help_explains_every_setting_and_hides_env_values() {
 fn an_unparseable_listen_address_is_one_line_and_exit_2() {
     let output = run(sandbox().args(["--listen", "localhost"]));
     assert_one_line_exit_2(&output, "wawp-sandbox: invalid --listen \"localhost\"");
+}
+
+#[test]
+fn unusable_limits_are_one_line_and_exit_2() {
+    for (flag, value) in [
+        ("--max-connections", "0"),
+        ("--header-read-timeout", "0"),
+        ("--request-timeout", "soon"),
+        ("--max-messages", "many"),
+    ] {
+        let output = run(sandbox().args([flag, value]));
+        assert_one_line_exit_2(&output, "wawp-sandbox: invalid value");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(flag), "{stderr}");
+    }
+    let output = run(sandbox().arg("--no-such-flag"));
+    assert_one_line_exit_2(&output, "wawp-sandbox: unexpected argument");
 }
 
 #[test]
@@ -133,8 +160,15 @@ impl Running {
         self.value("wawp-sandbox listening on ")
     }
 
-    /// Sends SIGTERM and waits (at most 10 s) for the exit.
-    fn terminate(mut self) -> (ExitStatus, String) {
+    /// Sends SIGTERM and waits (at most 10 s) for the exit: the status and
+    /// the rest of stdout.
+    fn terminate(self) -> (ExitStatus, String) {
+        let (status, stdout, _stderr) = self.terminate_with_stderr();
+        (status, stdout)
+    }
+
+    /// Like [`Running::terminate`], with everything written to stderr.
+    fn terminate_with_stderr(mut self) -> (ExitStatus, String, String) {
         let mut child = self.child.take().unwrap();
         let status = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
@@ -151,12 +185,19 @@ impl Running {
                 .unwrap()
                 .read_to_string(&mut rest)
                 .unwrap();
-            tx.send((status, rest)).unwrap();
+            let mut stderr = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            tx.send((status, rest, stderr)).unwrap();
         });
-        let (status, rest) = rx
+        let (status, rest, stderr) = rx
             .recv_timeout(Duration::from_secs(10))
             .expect("stops within 10 s of SIGTERM");
-        (status.unwrap(), rest)
+        (status.unwrap(), rest, stderr)
     }
 }
 
@@ -217,4 +258,59 @@ async fn credentials_from_the_environment_are_used_and_the_token_not_printed() {
     );
     let (status, _) = running.terminate();
     assert!(status.success(), "{status}");
+}
+
+/// Sends one code with the credentials `running` printed; returns the code
+/// (read from `/_sandbox/messages`).
+async fn send_and_read_code(running: &Running) -> String {
+    let url = running.base_url();
+    let token = running
+        .value("access token:")
+        .trim_end_matches("(generated)")
+        .trim()
+        .to_owned();
+    assert_eq!(
+        send(&url, &running.value("instance id:"), &token).await,
+        200
+    );
+    let messages: Vec<serde_json::Value> = reqwest::get(format!("{url}/_sandbox/messages"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    messages[0]["code"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn codes_are_not_logged_even_at_debug_level_without_log_codes() {
+    let running = Running::start(sandbox().env("RUST_LOG", "debug"));
+    let code = send_and_read_code(&running).await;
+    let (status, _, stderr) = running.terminate_with_stderr();
+    assert!(status.success(), "{status}");
+    assert!(
+        stderr.contains("OTP sent"),
+        "a send is logged at debug: {stderr}"
+    );
+    assert!(!stderr.contains(&format!("code={code}")), "{stderr}");
+    assert!(!stderr.contains("201234567890"), "{stderr}");
+}
+
+#[tokio::test]
+async fn requests_are_not_logged_at_the_default_level() {
+    let running = Running::start(&mut sandbox());
+    send_and_read_code(&running).await;
+    let (status, _, stderr) = running.terminate_with_stderr();
+    assert!(status.success(), "{status}");
+    assert!(!stderr.contains("OTP sent"), "{stderr}");
+}
+
+#[tokio::test]
+async fn log_codes_logs_each_code_at_info() {
+    let running = Running::start(sandbox().arg("--log-codes"));
+    let code = send_and_read_code(&running).await;
+    let (status, _, stderr) = running.terminate_with_stderr();
+    assert!(status.success(), "{status}");
+    assert!(stderr.contains(&format!("code={code}")), "{stderr}");
+    assert!(stderr.contains("INFO"), "{stderr}");
 }

@@ -101,9 +101,9 @@ async fn lang_defaults_to_en_and_every_documented_code_is_accepted() {
     )
     .await;
     answer.sent();
-    assert_eq!(sandbox.messages()[0].lang, wawp::Lang::En);
+    assert_eq!(sandbox.messages()[0].lang, wawp_sandbox::Lang::En);
 
-    for (i, lang) in wawp::Lang::DOCUMENTED.into_iter().enumerate() {
+    for (i, &lang) in wawp_sandbox::Lang::ALL.iter().enumerate() {
         let chat = format!("2010000000{i:02}");
         let mut request = send_request(&chat);
         request.lang = lang.as_str().into();

@@ -50,3 +50,72 @@ async fn the_message_log_keeps_the_newest_messages() {
     // The code still works: the log is only a window on what was sent.
     assert!(sandbox.last_code(&chats[4]).is_some());
 }
+
+/// `GET /_sandbox/messages` with `query`.
+async fn messages_with(
+    sandbox: &wawp_sandbox::Sandbox,
+    query: &[(&str, &str)],
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("{}/_sandbox/messages", sandbox.base_url()))
+        .query(query)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn chat_ids(response: reqwest::Response) -> Vec<String> {
+    assert_eq!(response.status(), 200);
+    let messages: Vec<serde_json::Value> = response.json().await.unwrap();
+    messages
+        .iter()
+        .map(|m| m["chatId"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_message_endpoint_answers_newest_first_and_at_most_limit() {
+    let (sandbox, clock) = start().await;
+    let api = api(&sandbox);
+    let chats: Vec<String> = (0..105).map(|i| format!("2010000{i:05}")).collect();
+    for chat in &chats {
+        send(&api, chat).await.sent();
+    }
+    let newest_first: Vec<String> = chats.iter().rev().cloned().collect();
+
+    // No limit: the newest 100 (the default).
+    let listed = chat_ids(messages_with(&sandbox, &[]).await).await;
+    assert_eq!(listed.len(), wawp_sandbox::DEFAULT_MESSAGES_LIMIT);
+    assert_eq!(listed, newest_first[..100]);
+    let listed = chat_ids(messages_with(&sandbox, &[("limit", "3")]).await).await;
+    assert_eq!(listed, newest_first[..3]);
+    let listed = chat_ids(messages_with(&sandbox, &[("limit", "1000")]).await).await;
+    assert_eq!(listed, newest_first);
+
+    // One recipient, newest first, limited too.
+    let again = &chats[7];
+    clock.advance(wawp_sandbox::SEND_COOLDOWN);
+    send(&api, again).await.sent();
+    let response = messages_with(&sandbox, &[("chatId", again.as_str())]).await;
+    let messages: Vec<serde_json::Value> = response.json().await.unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(
+        messages[0]["code"].as_str(),
+        sandbox.last_code(again).as_deref()
+    );
+    let listed =
+        chat_ids(messages_with(&sandbox, &[("chatId", again.as_str()), ("limit", "1")]).await)
+            .await;
+    assert_eq!(listed, std::slice::from_ref(again));
+}
+
+#[tokio::test]
+async fn a_limit_outside_1_to_1000_is_400() {
+    let (sandbox, _clock) = start().await;
+    for limit in ["0", "1001", "-1", "many", "18446744073709551616"] {
+        let answer = conform(None, messages_with(&sandbox, &[("limit", limit)]).await).await;
+        let message = answer.error(400, "invalid_query");
+        assert!(message.contains("\"limit\""), "{limit}: {message}");
+        assert!(message.contains("1 to 1000"), "{limit}: {message}");
+    }
+}

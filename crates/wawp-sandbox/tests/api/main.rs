@@ -3,6 +3,9 @@
 //! `common`.
 
 mod common;
+mod connections;
+mod echo;
+mod facts;
 mod flow;
 mod input;
 mod limits;

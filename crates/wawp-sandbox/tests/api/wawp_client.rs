@@ -31,7 +31,10 @@ async fn the_wawp_client_sends_and_verifies_in_both_transports() {
         assert_eq!(sent.expires_in, Duration::from_secs(300));
         let message = sandbox.messages().pop().unwrap();
         assert_eq!(message.chat_id, phone.chat_id());
-        assert_eq!((message.lang, &message.job_id), (Lang::Ar, &sent.job_id));
+        assert_eq!(
+            (message.lang.as_str(), &message.job_id),
+            (Lang::Ar.as_str(), &sent.job_id)
+        );
         let code = sandbox.last_code(phone.chat_id()).unwrap();
         client.verify_otp(&phone, code).await.unwrap();
     }
