@@ -78,15 +78,15 @@ pub async fn run(variant: Variant, base: &str, requests: usize, in_flight: usize
             headers.insert(reqwest::header::AUTHORIZATION, bearer);
             let http = http(reqwest::Client::builder().default_headers(headers));
             let client = wawp_openapi::Client::new_with_client(base, http, Default::default());
-            let body = wawp_openapi::types::SendOtpRequest {
-                access_token: None,
-                chat_id: CHAT_ID.into(),
-                footer: None,
-                instance_id: INSTANCE.into(),
-                lang: "en".into(),
-            };
+            let body: wawp_openapi::types::SendOtpRequest =
+                wawp_openapi::types::SendOtpRequest::builder()
+                    .chat_id(CHAT_ID)
+                    .instance_id(INSTANCE)
+                    .lang("en")
+                    .try_into()
+                    .expect("every required field is set");
             drive(requests, in_flight, |_| async {
-                client.send_otp(&body).await.is_ok()
+                client.send_otp().body(body.clone()).send().await.is_ok()
             })
             .await
         }

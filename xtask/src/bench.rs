@@ -221,7 +221,7 @@ fn summary_of(report: &Value) -> &Value {
 /// after a one-line change to openapi.yaml. The spec and generated code are
 /// restored afterwards, whatever happens.
 fn incremental_build(root: &Path) -> Result<(f64, f64)> {
-    let paths = crate::regen::Paths::workspace();
+    let paths = crate::regen::Paths::workspace(root);
     let spec = std::fs::read_to_string(&paths.spec)?;
     let generated = std::fs::read_to_string(&paths.output)?;
     eprintln!("warming the dev build of wawp-bot…");

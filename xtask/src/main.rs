@@ -3,6 +3,7 @@
 mod bench;
 mod regen;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -41,12 +42,20 @@ enum Task {
     },
 }
 
+/// The workspace's root folder.
+pub(crate) fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
-        Task::Regen { check } => regen::run(&regen::Paths::workspace(), check),
+        Task::Regen { check } => regen::run(&regen::Paths::workspace(&workspace_root()), check),
         Task::Bench { smoke, runs } => {
-            return match bench::run(&regen::workspace_root(), bench::Options { smoke, runs }) {
+            return match bench::run(&workspace_root(), bench::Options { smoke, runs }) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e:#}");

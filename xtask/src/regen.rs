@@ -1,12 +1,17 @@
 //! `cargo xtask regen`: openapi.yaml → crates/wawp-openapi/src/generated.rs.
 
+#[cfg(test)]
+mod additive;
+mod docs;
+mod panics;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, anyhow, bail};
-use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
-use progenitor::{GenerationSettings, Generator, InterfaceStyle};
+use proc_macro2::TokenStream;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle};
 
 /// The header every generated file starts with.
 const HEADER: &str = "\
@@ -15,18 +20,10 @@ const HEADER: &str = "\
 // `cargo xtask regen`; CI runs `cargo xtask regen --check`.
 ";
 
-/// The type of the generated client's `inner` value: a slot the post hook
-/// fills with the status and headers of the raw response, so that callers can
-/// still learn them when the body does not parse (a text/plain 401, say).
-const INNER_TYPE: &str = "::std::sync::Arc<::std::sync::OnceLock<(::reqwest::StatusCode, ::reqwest::header::HeaderMap)>>";
-
-/// Runs after every request: records the response's status and headers.
-const POST_HOOK: &str = "|slot: &::std::sync::Arc<::std::sync::OnceLock<(::reqwest::StatusCode, ::reqwest::header::HeaderMap)>>, \
-     result: &::std::result::Result<::reqwest::Response, ::reqwest::Error>| { \
-     if let Ok(response) = result { \
-         let _ = slot.set((response.status(), response.headers().clone())); \
-     } \
- }";
+/// The type of the generated client's `inner` value: the settings the
+/// hand-written `ClientHooks` impl in `crates/wawp-openapi/src/lib.rs` reads
+/// (the response body cap).
+const INNER_TYPE: &str = "crate::Settings";
 
 /// Where the task reads and writes.
 #[derive(Debug)]
@@ -37,18 +34,9 @@ pub struct Paths {
     pub output: PathBuf,
 }
 
-/// The workspace's root folder.
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
-}
-
 impl Paths {
-    /// The paths inside this workspace.
-    pub fn workspace() -> Self {
-        let root = workspace_root();
+    /// The paths inside the workspace at `root`.
+    pub fn workspace(root: &Path) -> Self {
         Self {
             spec: root.join("openapi.yaml"),
             output: root.join("crates/wawp-openapi/src/generated.rs"),
@@ -113,18 +101,19 @@ pub fn generate(spec_path: &Path) -> Result<String> {
 
     let mut settings = GenerationSettings::default();
     settings
-        .with_interface(InterfaceStyle::Positional)
+        // Builders for operations and (through typify) for every struct, so
+        // an added optional field or query parameter changes no call site.
+        .with_interface(InterfaceStyle::Builder)
+        // The crate implements `ClientHooks` itself (body cap, per-call
+        // record); a missing impl is one compile error, not a silent no-op.
+        .with_hooks(HooksMode::Expected)
         .with_inner_type(tokens(INNER_TYPE))
-        .with_post_hook(tokens(POST_HOOK))
         .with_derive("PartialEq");
 
     // progenitor panics on some specs it does not support (for example error
     // responses of one operation with different schemas): turn that into an
     // error that names the reason instead of a backtrace.
-    let previous_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let generated = std::panic::catch_unwind(|| Generator::new(&settings).generate_tokens(&spec));
-    std::panic::set_hook(previous_hook);
+    let generated = panics::quietly(|| Generator::new(&settings).generate_tokens(&spec));
     let tokens = match generated {
         Ok(Ok(tokens)) => tokens,
         Ok(Err(e)) => bail!("progenitor rejected {}: {e}", spec_path.display()),
@@ -137,78 +126,16 @@ pub fn generate(spec_path: &Path) -> Result<String> {
             bail!(
                 "progenitor rejected {}: {reason} (the generator panicked; known causes: \
                  error responses of one operation with different schemas, a missing or \
-                 duplicate operationId)",
+                 duplicate operationId, a `default` response next to a single success \
+                 code instead of the `2XX` range)",
                 spec_path.display()
             )
         }
     };
-    let file: syn::File =
-        syn::parse2(split_doc_lines(tokens)).context("progenitor produced unparseable Rust")?;
+    let file: syn::File = syn::parse2(docs::split_doc_lines(tokens))
+        .context("progenitor produced unparseable Rust")?;
     let source = format!("{HEADER}\n{}", prettyplease::unparse(&file));
     rustfmt(&source)
-}
-
-/// Splits every multi-line `#[doc = "…"]` into one attribute per line.
-///
-/// prettyplease prints a multi-line doc string as a `/** … */` block whose
-/// first line starts right after `/**` while the others are indented with the
-/// item; rustdoc then reads the indented lines as Rust code blocks. One
-/// attribute per line prints as `///` lines, which rustdoc reads as prose.
-fn split_doc_lines(tokens: TokenStream) -> TokenStream {
-    let mut out = Vec::new();
-    let mut iter = tokens.into_iter().peekable();
-    while let Some(tree) = iter.next() {
-        match tree {
-            TokenTree::Punct(hash) if hash.as_char() == '#' => {
-                let lines = match iter.peek() {
-                    Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Bracket => {
-                        doc_lines(g.stream())
-                    }
-                    _ => None,
-                };
-                match lines {
-                    Some(lines) => {
-                        iter.next();
-                        for line in lines {
-                            out.push(TokenTree::Punct(Punct::new('#', Spacing::Alone)));
-                            let attr = [
-                                TokenTree::Ident(Ident::new("doc", Span::call_site())),
-                                TokenTree::Punct(Punct::new('=', Spacing::Alone)),
-                                TokenTree::Literal(Literal::string(&line)),
-                            ];
-                            out.push(TokenTree::Group(Group::new(
-                                Delimiter::Bracket,
-                                attr.into_iter().collect(),
-                            )));
-                        }
-                    }
-                    None => out.push(TokenTree::Punct(hash)),
-                }
-            }
-            TokenTree::Group(group) => {
-                let mut split = Group::new(group.delimiter(), split_doc_lines(group.stream()));
-                split.set_span(group.span());
-                out.push(TokenTree::Group(split));
-            }
-            other => out.push(other),
-        }
-    }
-    out.into_iter().collect()
-}
-
-/// The lines of a multi-line `doc = "…"` attribute body, `None` otherwise.
-fn doc_lines(attr: TokenStream) -> Option<Vec<String>> {
-    let meta: syn::MetaNameValue = syn::parse2(attr).ok()?;
-    let syn::Expr::Lit(syn::ExprLit {
-        lit: syn::Lit::Str(text),
-        ..
-    }) = meta.value
-    else {
-        return None;
-    };
-    let text = text.value();
-    (meta.path.is_ident("doc") && text.contains('\n'))
-        .then(|| text.trim_end().lines().map(str::to_owned).collect())
 }
 
 fn tokens(source: &str) -> TokenStream {
@@ -246,7 +173,7 @@ mod tests {
     use super::*;
 
     fn committed() -> Paths {
-        Paths::workspace()
+        Paths::workspace(&crate::workspace_root())
     }
 
     /// A copy of the real spec, edited, in a temporary folder.
@@ -345,8 +272,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let spec = edited_spec(&dir, |s| {
             s.replacen(
-                "        \"429\":\n          $ref: \"#/components/responses/SendRateLimited\"\n    post:",
-                "        \"429\":\n          description: other\n          content:\n            application/json:\n              schema:\n                type: string\n    post:",
+                "        \"429\":\n          $ref: \"#/components/responses/SendRateLimited\"\n        default:",
+                "        \"429\":\n          description: other\n          content:\n            application/json:\n              schema:\n                type: string\n        default:",
                 1,
             )
         });
@@ -354,5 +281,58 @@ mod tests {
         assert!(text.contains("progenitor rejected"), "{text}");
         assert!(text.contains("response_types.len() <= 1"), "{text}");
         assert!(text.contains("different schemas"), "{text}");
+    }
+
+    #[test]
+    fn a_default_next_to_a_single_success_code_is_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = edited_spec(&dir, |s| s.replacen("\"2XX\":", "\"200\":", 1));
+        let text = format!("{:#}", generate(&spec).unwrap_err());
+        assert!(text.contains("progenitor rejected"), "{text}");
+        assert!(text.contains("`2XX` range"), "{text}");
+    }
+
+    #[test]
+    fn every_operation_declares_a_default_error_and_the_client_maps_it() {
+        let spec = std::fs::read_to_string(committed().spec).unwrap();
+        let spec: openapiv3::OpenAPI = serde_yaml::from_str(&spec).unwrap();
+        let mut operations = 0;
+        for (path, item) in spec.paths.iter() {
+            let item = item.as_item().unwrap();
+            for (method, op) in item.iter() {
+                operations += 1;
+                let default = op.responses.default.as_ref();
+                let reference = default.and_then(|r| match r {
+                    openapiv3::ReferenceOr::Reference { reference } => Some(reference.as_str()),
+                    openapiv3::ReferenceOr::Item(_) => None,
+                });
+                assert_eq!(
+                    reference,
+                    Some("#/components/responses/OtherError"),
+                    "{method} {path}"
+                );
+            }
+        }
+        assert_eq!(operations, 4);
+        // Every status the generated client cannot name is a typed error.
+        let generated = std::fs::read_to_string(committed().output).unwrap();
+        assert_eq!(
+            generated.matches("_ => Err(Error::ErrorResponse(").count(),
+            operations
+        );
+    }
+
+    #[test]
+    fn cargo_lock_keeps_the_runtime_at_the_generator_version() {
+        let lock = std::fs::read_to_string(crate::workspace_root().join("Cargo.lock")).unwrap();
+        let version = |name: &str| {
+            let entry = format!("name = \"{name}\"\nversion = \"");
+            let start = lock
+                .find(&entry)
+                .unwrap_or_else(|| panic!("{name} in Cargo.lock"));
+            let rest = &lock[start + entry.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        };
+        assert_eq!(version("progenitor-client"), version("progenitor"));
     }
 }

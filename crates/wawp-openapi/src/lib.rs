@@ -2,11 +2,98 @@
 //! workspace's `openapi.yaml`. Most users want the `wawp` crate, which adds
 //! credentials, validation, retries and typed errors on top of this one.
 //!
-//! The generated client takes an `inner` slot (`Default::default()` is fine)
-//! that its post hook fills with the raw response's status and headers, so a
-//! caller can still learn them when a body does not parse.
+//! # Calls
+//!
+//! Every operation is a builder; required fields and parameters are set by
+//! name, optional ones may be left out, so an optional field the spec gains
+//! later changes no call site:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), wawp_openapi::Error<wawp_openapi::types::ErrorBody>> {
+//! use wawp_openapi::{Client, Settings};
+//!
+//! // Build once, share (it is cheap to clone) across concurrent calls.
+//! let client = Client::new("https://api.wawp.net", Settings::default());
+//! let sent = client
+//!     .send_otp()
+//!     .body_map(|body| body.instance_id("YOUR_INSTANCE").chat_id("201234567890"))
+//!     .send()
+//!     .await?;
+//! println!("job {}", sent.job_id);
+//! # Ok(()) }
+//! ```
+//!
+//! # Body cap
+//!
+//! Every answer's body, whatever its status, is read through a cap
+//! ([`Settings::with_body_limit`], default [`Settings::DEFAULT_BODY_LIMIT`]):
+//! reading stops at the cap, and an answer whose `Content-Length` is over it
+//! is refused before its body is read. Either way the call fails with
+//! [`Error::ResponseBodyError`] whose source chain holds a [`BodyTooLarge`]
+//! (find it with [`BodyTooLarge::find`]).
+//!
+//! # What the transport saw
+//!
+//! When a body does not parse (a `text/plain` 401 from a proxy, say)
+//! progenitor's error no longer carries the status. Run the call inside
+//! [`recorded`] to also get a [`Record`] of the raw status and headers and of
+//! whether the cap was hit. The record belongs to the call's own task, so one
+//! client serves any number of concurrent recorded calls.
 
-#[allow(missing_docs, clippy::all)]
+#[allow(missing_docs, clippy::all, unreachable_patterns)]
 mod generated;
+mod limit;
+mod record;
 
 pub use generated::*;
+pub use limit::BodyTooLarge;
+pub use record::{Record, recorded};
+
+use progenitor_client::{ClientHooks, OperationInfo};
+
+/// Settings of the generated [`Client`]'s hooks: its `inner` value, given
+/// to [`Client::new`] and [`Client::new_with_client`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    body_limit: u64,
+}
+
+impl Settings {
+    /// The body cap unless set otherwise: 64 KiB, far above any answer Wawp
+    /// documents.
+    pub const DEFAULT_BODY_LIMIT: u64 = 64 * 1024;
+
+    /// Caps every response body at `bytes`.
+    #[must_use]
+    pub fn with_body_limit(mut self, bytes: u64) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The largest response body a call reads, in bytes.
+    pub fn body_limit(&self) -> u64 {
+        self.body_limit
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            body_limit: Self::DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+/// Takes precedence over progenitor's empty hooks: every response is
+/// recorded (inside [`recorded`]) and its body capped before the generated
+/// code reads it.
+impl ClientHooks<Settings> for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        Ok(limit::cap(response, self.inner().body_limit))
+    }
+}

@@ -1,15 +1,11 @@
 //! The generated client against wiremock on 127.0.0.1: the exact requests it
 //! sends, and what a caller learns from each kind of answer.
 
-use std::sync::{Arc, OnceLock};
-
 use serde_json::json;
 use wawp_openapi::types::{SendOtpRequest, VerifyOtpRequest};
-use wawp_openapi::{Client, Error};
+use wawp_openapi::{Client, Error, Settings, recorded};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-type Slot = Arc<OnceLock<(reqwest::StatusCode, reqwest::header::HeaderMap)>>;
 
 const SEND: &str = "/v2/auth/otp/send";
 const VERIFY: &str = "/v2/auth/otp/verify";
@@ -23,19 +19,23 @@ fn sent_body() -> serde_json::Value {
     })
 }
 
-async fn client(server: &MockServer) -> (Client, Slot) {
-    let slot = Slot::default();
-    (Client::new(&server.uri(), slot.clone()), slot)
+fn client(server: &MockServer) -> Client {
+    Client::new(&server.uri(), Settings::default())
 }
 
-fn send_request() -> SendOtpRequest {
-    SendOtpRequest {
-        access_token: None,
-        chat_id: "201234567890".into(),
-        footer: Some("Secured by Acme".into()),
-        instance_id: "inst-1".into(),
-        lang: "ar".into(),
-    }
+fn send_request() -> wawp_openapi::types::builder::SendOtpRequest {
+    SendOtpRequest::builder()
+        .chat_id("201234567890")
+        .footer("Secured by Acme".to_owned())
+        .instance_id("inst-1")
+        .lang("ar")
+}
+
+fn verify_request(code: &str) -> wawp_openapi::types::builder::VerifyOtpRequest {
+    VerifyOtpRequest::builder()
+        .chat_id("201234567890")
+        .code(code)
+        .instance_id("inst-1")
 }
 
 #[tokio::test]
@@ -55,15 +55,17 @@ async fn send_otp_posts_the_json_body_and_parses_the_answer() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, slot) = client(&server).await;
+    let client = client(&server);
 
-    let sent = client.send_otp(&send_request()).await.unwrap();
+    let (sent, record) = recorded(client.send_otp().body(send_request()).send()).await;
+    let sent = sent.unwrap();
 
     assert_eq!(sent.status(), 200);
     assert_eq!(sent.job_id, "send_123_456");
     assert_eq!(sent.expires_in, 300.0);
     assert_eq!(sent.code, "success");
-    assert_eq!(slot.get().unwrap().0, 200);
+    assert_eq!(record.status(), Some(reqwest::StatusCode::OK));
+    assert!(!record.body_too_large());
 }
 
 #[tokio::test]
@@ -81,16 +83,15 @@ async fn send_otp_query_puts_every_field_in_the_query_string() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server).await;
+    let client = client(&server);
 
     let sent = client
-        .send_otp_query(
-            Some("tok-secret"),
-            "201234567890",
-            None,
-            "inst-1",
-            Some("fr"),
-        )
+        .send_otp_query()
+        .access_token("tok-secret")
+        .chat_id("201234567890")
+        .instance_id("inst-1")
+        .lang("fr")
+        .send()
         .await
         .unwrap();
 
@@ -117,16 +118,12 @@ async fn verify_otp_posts_code_and_list_id_and_tolerates_any_json_object() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server).await;
+    let client = client(&server);
 
     let verified = client
-        .verify_otp(&VerifyOtpRequest {
-            access_token: None,
-            chat_id: "201234567890".into(),
-            code: "123456".into(),
-            instance_id: "inst-1".into(),
-            list_id: Some(45),
-        })
+        .verify_otp()
+        .body(verify_request("123456").list_id(45))
+        .send()
         .await
         .unwrap();
 
@@ -148,10 +145,15 @@ async fn verify_otp_query_sends_code_and_list_id_in_the_query_string() {
         .expect(1)
         .mount(&server)
         .await;
-    let (client, _) = client(&server).await;
+    let client = client(&server);
 
     let verified = client
-        .verify_otp_query(None, "201234567890", "654321", "inst-1", Some(7))
+        .verify_otp_query()
+        .chat_id("201234567890")
+        .code("654321")
+        .instance_id("inst-1")
+        .list_id(7)
+        .send()
         .await
         .unwrap();
 
@@ -175,23 +177,21 @@ async fn json_401_and_429_arrive_as_typed_error_responses_with_their_status() {
         )
         .mount(&server)
         .await;
-    let (client, _) = client(&server).await;
+    let client = client(&server);
 
-    match client.send_otp(&send_request()).await {
+    match client.send_otp().body(send_request()).send().await {
         Err(Error::ErrorResponse(answer)) => {
             assert_eq!(answer.status(), 401);
             assert_eq!(answer.message.as_deref(), Some("Invalid access_token"));
         }
         other => panic!("expected a typed 401, got {other:?}"),
     }
-    let verify = VerifyOtpRequest {
-        access_token: None,
-        chat_id: "201234567890".into(),
-        code: "000000".into(),
-        instance_id: "inst-1".into(),
-        list_id: None,
-    };
-    match client.verify_otp(&verify).await {
+    match client
+        .verify_otp()
+        .body(verify_request("000000"))
+        .send()
+        .await
+    {
         Err(Error::ErrorResponse(answer)) => {
             assert_eq!(answer.status(), 429);
             assert_eq!(answer.headers()["retry-after"], "900");
@@ -203,27 +203,47 @@ async fn json_401_and_429_arrive_as_typed_error_responses_with_their_status() {
 }
 
 #[tokio::test]
-async fn an_html_502_from_a_proxy_keeps_its_status_and_body() {
+async fn a_json_error_with_an_undocumented_status_is_a_typed_error_response() {
+    // `default` in the spec: any other status with the shared error shape.
+    let server = MockServer::start().await;
+    Mock::given(path(SEND))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(json!({"message": "chatId is required"})),
+        )
+        .mount(&server)
+        .await;
+    let client = client(&server);
+
+    match client.send_otp().body(send_request()).send().await {
+        Err(Error::ErrorResponse(answer)) => {
+            assert_eq!(answer.status(), 400);
+            assert_eq!(answer.message.as_deref(), Some("chatId is required"));
+        }
+        other => panic!("expected a typed 400, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_html_502_from_a_proxy_keeps_its_status_headers_and_body() {
     let server = MockServer::start().await;
     let page = "<html><body><h1>502 Bad Gateway</h1></body></html>";
     Mock::given(path(SEND))
         .respond_with(ResponseTemplate::new(502).set_body_raw(page, "text/html"))
         .mount(&server)
         .await;
-    let (client, _) = client(&server).await;
+    let client = client(&server);
 
-    match client.send_otp(&send_request()).await {
-        Err(Error::UnexpectedResponse(response)) => {
-            assert_eq!(response.status(), 502);
-            assert_eq!(response.headers()["content-type"], "text/html");
-            assert_eq!(response.text().await.unwrap(), page);
-        }
-        other => panic!("expected an unexpected response, got {other:?}"),
+    let (result, record) = recorded(client.send_otp().body(send_request()).send()).await;
+    match result {
+        Err(Error::InvalidResponsePayload(body, _)) => assert_eq!(&body[..], page.as_bytes()),
+        other => panic!("expected an unparseable payload, got {other:?}"),
     }
+    assert_eq!(record.status(), Some(reqwest::StatusCode::BAD_GATEWAY));
+    assert_eq!(record.headers()["content-type"], "text/html");
 }
 
 #[tokio::test]
-async fn a_plain_text_401_does_not_panic_and_the_hook_keeps_its_status() {
+async fn a_plain_text_401_does_not_panic_and_the_record_keeps_its_status() {
     let server = MockServer::start().await;
     Mock::given(path(SEND))
         .respond_with(
@@ -232,31 +252,52 @@ async fn a_plain_text_401_does_not_panic_and_the_hook_keeps_its_status() {
         )
         .mount(&server)
         .await;
-    let (client, slot) = client(&server).await;
+    let client = client(&server);
 
-    match client.send_otp(&send_request()).await {
+    let (result, record) = recorded(client.send_otp().body(send_request()).send()).await;
+    match result {
         // progenitor cannot parse the body and does not say the status...
         Err(Error::InvalidResponsePayload(body, _)) => {
             assert_eq!(&body[..], b"Unauthorized - Invalid access_token");
         }
         other => panic!("expected an unparseable payload, got {other:?}"),
     }
-    // ...but the post hook recorded it in the client's slot.
-    let (status, headers) = slot.get().expect("the post hook ran");
-    assert_eq!(*status, 401);
-    assert_eq!(headers["content-type"], "text/plain");
+    // ...but the hooks recorded it for this call.
+    assert_eq!(record.status(), Some(reqwest::StatusCode::UNAUTHORIZED));
+    assert_eq!(record.headers()["content-type"], "text/plain");
+    assert!(!record.body_too_large());
 }
 
 #[tokio::test]
-async fn a_refused_connection_leaves_the_slot_empty() {
+async fn a_refused_connection_records_no_answer() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let slot = Slot::default();
-    let client = Client::new(&url, slot.clone());
+    let client = Client::new(&url, Settings::default());
 
-    let err = client.send_otp(&send_request()).await.unwrap_err();
+    let (result, record) = recorded(client.send_otp().body(send_request()).send()).await;
 
+    let err = result.unwrap_err();
     assert!(matches!(err, Error::CommunicationError(_)), "{err:?}");
-    assert!(slot.get().is_none());
+    assert_eq!(record.status(), None);
+    assert!(record.headers().is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_required_field_is_an_invalid_request_not_a_panic() {
+    let server = MockServer::start().await;
+    let client = client(&server);
+
+    let err = client
+        .send_otp()
+        .body_map(|body| body.instance_id("inst-1"))
+        .send()
+        .await
+        .unwrap_err();
+
+    match err {
+        Error::InvalidRequest(message) => assert!(message.contains("chat_id"), "{message}"),
+        other => panic!("expected an invalid request, got {other:?}"),
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
 }

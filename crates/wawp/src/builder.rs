@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::{Host, Url};
 
 use crate::client::{Client, Inner};
-use crate::{BuildError, RetryPolicy};
+use crate::{BuildError, MAX_BODY_BYTES, RetryPolicy};
 
 /// Wawp's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.wawp.net";
@@ -309,9 +309,11 @@ impl ClientBuilder {
             })?,
         };
 
+        let settings = wawp_openapi::Settings::default().with_body_limit(MAX_BODY_BYTES as u64);
+        let raw = wawp_openapi::Client::new_with_client(&base_url, http, settings);
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
+                raw,
                 token_in_body,
                 base_url,
                 instance_id,

@@ -30,7 +30,9 @@ pub struct Client {
 
 #[derive(Debug)]
 pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
+    /// The generated client, built once: calls share it (its hooks cap
+    /// every body; `wawp_openapi::recorded` keeps each call's record).
+    pub(crate) raw: wawp_openapi::Client,
     /// A caller's own client has no bearer header: send the token in the
     /// POST body instead.
     pub(crate) token_in_body: bool,
@@ -79,20 +81,16 @@ impl Client {
         VerifyOtp::new(self, phone, code)
     }
 
-    /// The generated low-level client, sharing this client's connection
-    /// pool, base URL and timeouts (and, with [`Transport::Post`], the
-    /// bearer header). Its errors and `Debug` output are not sanitized:
-    /// with the query operations they contain the URL and so the token.
+    /// The generated low-level client this client calls through, sharing
+    /// its connection pool, base URL, timeouts, body cap (and, with
+    /// [`Transport::Post`], the bearer header). Its errors are not
+    /// sanitized: with the query operations they may contain the token.
     ///
     /// Only with the `raw` feature: the generated API is outside this
     /// crate's semver promise.
     #[cfg(feature = "raw")]
     pub fn raw(&self) -> wawp_openapi::Client {
-        wawp_openapi::Client::new_with_client(
-            &self.inner.base_url,
-            self.inner.http.clone(),
-            Default::default(),
-        )
+        self.inner.raw.clone()
     }
 
     /// The configured base URL, without trailing slash.

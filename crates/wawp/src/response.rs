@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, HeaderMap};
-use wawp_openapi::ResponseValue;
 use wawp_openapi::types::ErrorBody;
+use wawp_openapi::{BodyTooLarge, Record, ResponseValue};
 
 use crate::retry::{Failure, Op};
 use crate::scrub::Redactor;
@@ -46,14 +46,24 @@ pub(crate) enum Answer<T> {
     Refused(Refusal),
 }
 
-/// Reads the generated client's result.
+/// Reads the generated client's result, with the [`Record`] of what the
+/// transport saw.
 pub(crate) async fn read<T>(
     result: Result<ResponseValue<T>, RawError>,
-    status_hint: Option<(StatusCode, HeaderMap)>,
+    record: &Record,
     redactor: &Redactor<'_>,
     parse: fn(&[u8]) -> Option<T>,
 ) -> Result<Answer<T>, Failure> {
     let message = |text: Option<String>| text.map(|m| truncate(redactor.scrub(&m)));
+    let too_large = match &result {
+        Err(RawError::ResponseBodyError(e)) => BodyTooLarge::find(e).is_some(),
+        Err(_) => record.body_too_large(),
+        Ok(_) => false,
+    };
+    if too_large {
+        let status = record.status().map_or(0, |s| s.as_u16());
+        return Err(Error::BodyTooLarge { status }.into());
+    }
     match result {
         Ok(value) => Ok(Answer::Success(value.status().as_u16(), value.into_inner())),
         Err(RawError::ErrorResponse(value)) => {
@@ -77,14 +87,19 @@ pub(crate) async fn read<T>(
         }
         Err(RawError::InvalidResponsePayload(bytes, _)) => {
             // The hook saw the status even though the body did not parse.
-            let (status, headers) = status_hint.unwrap_or((StatusCode::OK, HeaderMap::new()));
+            let status = record.status().unwrap_or(StatusCode::OK);
             if status.is_success() {
                 return Err(Error::UnparseableBody {
                     status: status.as_u16(),
                 }
                 .into());
             }
-            Ok(Answer::Refused(refusal(status, &headers, &bytes, redactor)))
+            Ok(Answer::Refused(refusal(
+                status,
+                record.headers(),
+                &bytes,
+                redactor,
+            )))
         }
         Err(RawError::UnexpectedResponse(response)) => {
             let status = response.status();

@@ -3,12 +3,12 @@
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
 use tracing::field::Empty;
-use wawp_openapi::types::{SendOtpRequest, SendOtpResponse};
+use wawp_openapi::recorded;
+use wawp_openapi::types::SendOtpResponse;
 
 use crate::call::{self, Attempt, Done};
 use crate::client::Inner;
@@ -146,34 +146,35 @@ async fn run(req: SendOtp<'_>) -> Result<SentOtp, Error> {
 }
 
 async fn attempt(inner: &Inner, req: &SendOtp<'_>, redactor: &Redactor<'_>) -> Attempt<SentOtp> {
-    let slot = Arc::new(OnceLock::new());
-    let raw =
-        wawp_openapi::Client::new_with_client(&inner.base_url, inner.http.clone(), slot.clone());
+    let raw = &inner.raw;
+    let token = inner.token_in_body.then_some(redactor.token);
     let footer = req.footer.as_ref().map(Footer::as_str);
-    let result = match inner.transport {
+    let (result, record) = match inner.transport {
         Transport::Post => {
-            raw.send_otp(&SendOtpRequest {
-                access_token: inner.token_in_body.then(|| redactor.token.to_owned()),
-                chat_id: req.phone.chat_id().to_owned(),
-                footer: footer.map(str::to_owned),
-                instance_id: inner.instance_id.clone(),
-                lang: req.lang.as_str().to_owned(),
-            })
-            .await
+            let call = raw.send_otp().body_map(|body| {
+                body.access_token(token.map(str::to_owned))
+                    .chat_id(req.phone.chat_id())
+                    .footer(footer.map(str::to_owned))
+                    .instance_id(inner.instance_id.as_str())
+                    .lang(req.lang.as_str())
+            });
+            recorded(call.send()).await
         }
         Transport::Query => {
-            raw.send_otp_query(
-                Some(redactor.token),
-                req.phone.chat_id(),
-                footer,
-                &inner.instance_id,
-                Some(req.lang.as_str()),
-            )
-            .await
+            let mut call = raw
+                .send_otp_query()
+                .access_token(redactor.token)
+                .chat_id(req.phone.chat_id())
+                .instance_id(inner.instance_id.as_str())
+                .lang(req.lang.as_str());
+            if let Some(footer) = footer {
+                call = call.footer(footer);
+            }
+            recorded(call.send()).await
         }
     };
     let parse = |bytes: &[u8]| serde_json::from_slice::<SendOtpResponse>(bytes).ok();
-    match response::read(result, slot.get().cloned(), redactor, parse).await? {
+    match response::read(result, &record, redactor, parse).await? {
         Answer::Success(status, body) => {
             let expires_in = Duration::try_from_secs_f64(body.expires_in)
                 .map_err(|_| Error::UnparseableBody { status })?;

@@ -3,12 +3,12 @@
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
 use tracing::field::Empty;
-use wawp_openapi::types::{VerifyOtpRequest, VerifyOtpResponse};
+use wawp_openapi::recorded;
+use wawp_openapi::types::VerifyOtpResponse;
 
 use crate::call::{self, Attempt, Done};
 use crate::client::Inner;
@@ -191,35 +191,36 @@ async fn attempt(
     req: &VerifyOtp<'_>,
     redactor: &Redactor<'_>,
 ) -> Attempt<VerifyOutcome> {
-    let slot = Arc::new(OnceLock::new());
-    let raw =
-        wawp_openapi::Client::new_with_client(&inner.base_url, inner.http.clone(), slot.clone());
+    let raw = &inner.raw;
+    let token = inner.token_in_body.then_some(redactor.token);
     let code = req.code.expose_secret();
-    let result = match inner.transport {
+    let (result, record) = match inner.transport {
         Transport::Post => {
-            raw.verify_otp(&VerifyOtpRequest {
-                access_token: inner.token_in_body.then(|| redactor.token.to_owned()),
-                chat_id: req.phone.chat_id().to_owned(),
-                code: code.to_owned(),
-                instance_id: inner.instance_id.clone(),
-                list_id: req.list_id,
-            })
-            .await
+            let call = raw.verify_otp().body_map(|body| {
+                body.access_token(token.map(str::to_owned))
+                    .chat_id(req.phone.chat_id())
+                    .code(code)
+                    .instance_id(inner.instance_id.as_str())
+                    .list_id(req.list_id)
+            });
+            recorded(call.send()).await
         }
         Transport::Query => {
-            raw.verify_otp_query(
-                Some(redactor.token),
-                req.phone.chat_id(),
-                code,
-                &inner.instance_id,
-                req.list_id,
-            )
-            .await
+            let mut call = raw
+                .verify_otp_query()
+                .access_token(redactor.token)
+                .chat_id(req.phone.chat_id())
+                .code(code)
+                .instance_id(inner.instance_id.as_str());
+            if let Some(list_id) = req.list_id {
+                call = call.list_id(list_id);
+            }
+            recorded(call.send()).await
         }
     };
     let parse = |bytes: &[u8]| serde_json::from_slice::<VerifyOtpResponse>(bytes).ok();
     let scrub = |text: Option<String>| text.map(|t| truncate(redactor.scrub(&t)));
-    match response::read(result, slot.get().cloned(), redactor, parse).await? {
+    match response::read(result, &record, redactor, parse).await? {
         Answer::Success(status, body) => Ok((
             status,
             VerifyOutcome::Verified(VerifiedOtp {

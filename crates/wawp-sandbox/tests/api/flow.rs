@@ -11,7 +11,7 @@ async fn send_read_the_code_and_verify_with_a_bearer_header() {
     request.lang = "ar".into();
     request.footer = Some("Secured by Wawp".into());
 
-    let answer = conform_api(Op::Send, api.send_otp(&request).await).await;
+    let answer = conform_api(Op::Send, api.send_otp().body(request.clone()).send().await).await;
     let sent = answer.sent();
     assert_eq!(sent.code, "success");
     assert_eq!(sent.message, "Verification code sent successfully");
@@ -37,7 +37,11 @@ async fn send_read_the_code_and_verify_with_a_bearer_header() {
 
     let mut request = verify_request(CHAT, &code);
     request.access_token = None;
-    let answer = conform_api(Op::Verify, api.verify_otp(&request).await).await;
+    let answer = conform_api(
+        Op::Verify,
+        api.verify_otp().body(request.clone()).send().await,
+    )
+    .await;
     let verified = answer.verified();
     assert_eq!(verified.code.as_deref(), Some("success"));
     assert_eq!(verified.message.as_deref(), Some("Code verified"));
@@ -49,7 +53,13 @@ async fn get_forms_carry_credentials_and_fields_in_the_query() {
     let api = api(&sandbox);
     let answer = conform_api(
         Op::Send,
-        api.send_otp_query(Some(TOKEN), CHAT, Some("Acme"), INSTANCE, Some("fr"))
+        api.send_otp_query()
+            .access_token(TOKEN)
+            .chat_id(CHAT)
+            .footer("Acme")
+            .instance_id(INSTANCE)
+            .lang("fr")
+            .send()
             .await,
     )
     .await;
@@ -63,7 +73,13 @@ async fn get_forms_carry_credentials_and_fields_in_the_query() {
     let code = sandbox.last_code(CHAT).unwrap();
     let answer = conform_api(
         Op::Verify,
-        api.verify_otp_query(Some(TOKEN), CHAT, &code, INSTANCE, Some(45))
+        api.verify_otp_query()
+            .access_token(TOKEN)
+            .chat_id(CHAT)
+            .code(&code)
+            .instance_id(INSTANCE)
+            .list_id(45)
+            .send()
             .await,
     )
     .await;
@@ -76,7 +92,11 @@ async fn lang_defaults_to_en_and_every_documented_code_is_accepted() {
     let api = api(&sandbox);
     let answer = conform_api(
         Op::Send,
-        api.send_otp_query(Some(TOKEN), CHAT, None, INSTANCE, None)
+        api.send_otp_query()
+            .access_token(TOKEN)
+            .chat_id(CHAT)
+            .instance_id(INSTANCE)
+            .send()
             .await,
     )
     .await;
@@ -87,7 +107,7 @@ async fn lang_defaults_to_en_and_every_documented_code_is_accepted() {
         let chat = format!("2010000000{i:02}");
         let mut request = send_request(&chat);
         request.lang = lang.as_str().into();
-        conform_api(Op::Send, api.send_otp(&request).await)
+        conform_api(Op::Send, api.send_otp().body(request.clone()).send().await)
             .await
             .sent();
         assert_eq!(sandbox.messages().last().unwrap().lang, lang);

@@ -12,14 +12,21 @@ async fn credentials_are_accepted_in_the_header_the_body_and_the_query() {
     let mut request = send_request("201000000001");
     request.access_token = None;
     let header = api_with_header(&sandbox, &format!("bearer {TOKEN}"));
-    conform_api(Op::Send, header.send_otp(&request).await)
-        .await
-        .sent();
+    conform_api(
+        Op::Send,
+        header.send_otp().body(request.clone()).send().await,
+    )
+    .await
+    .sent();
     // Body.
     send(&api(&sandbox), "201000000002").await.sent();
     // Query.
     let answer = api(&sandbox)
-        .send_otp_query(Some(TOKEN), "201000000003", None, INSTANCE, None)
+        .send_otp_query()
+        .access_token(TOKEN)
+        .chat_id("201000000003")
+        .instance_id(INSTANCE)
+        .send()
         .await;
     conform_api(Op::Send, answer).await.sent();
 }
@@ -32,17 +39,33 @@ async fn missing_or_wrong_credentials_are_401_without_echoing_the_token() {
 
     let mut no_token = send_request(CHAT);
     no_token.access_token = None;
-    answers.push(conform_api(Op::Send, api.send_otp(&no_token).await).await);
+    answers.push(conform_api(Op::Send, api.send_otp().body(no_token.clone()).send().await).await);
     let mut wrong_token = send_request(CHAT);
     wrong_token.access_token = Some("wrong-token-value".into());
-    answers.push(conform_api(Op::Send, api.send_otp(&wrong_token).await).await);
-    let mut wrong_instance = send_request(CHAT);
-    wrong_instance.instance_id = "someone-else".into();
-    answers.push(conform_api(Op::Send, api.send_otp(&wrong_instance).await).await);
     answers.push(
         conform_api(
             Op::Send,
-            api.send_otp_query(Some("wrong-token-value"), CHAT, None, INSTANCE, None)
+            api.send_otp().body(wrong_token.clone()).send().await,
+        )
+        .await,
+    );
+    let mut wrong_instance = send_request(CHAT);
+    wrong_instance.instance_id = "someone-else".into();
+    answers.push(
+        conform_api(
+            Op::Send,
+            api.send_otp().body(wrong_instance.clone()).send().await,
+        )
+        .await,
+    );
+    answers.push(
+        conform_api(
+            Op::Send,
+            api.send_otp_query()
+                .access_token("wrong-token-value")
+                .chat_id(CHAT)
+                .instance_id(INSTANCE)
+                .send()
                 .await,
         )
         .await,
@@ -50,19 +73,33 @@ async fn missing_or_wrong_credentials_are_401_without_echoing_the_token() {
     answers.push(
         conform_api(
             Op::Verify,
-            api.verify_otp_query(None, CHAT, "123456", INSTANCE, None)
+            api.verify_otp_query()
+                .chat_id(CHAT)
+                .code("123456")
+                .instance_id(INSTANCE)
+                .send()
                 .await,
         )
         .await,
     );
     // A wrong header token is refused even with the right one in the body.
     let header = api_with_header(&sandbox, "Bearer wrong-token-value");
-    answers.push(conform_api(Op::Send, header.send_otp(&send_request(CHAT)).await).await);
+    answers.push(
+        conform_api(
+            Op::Send,
+            header.send_otp().body(send_request(CHAT)).send().await,
+        )
+        .await,
+    );
     let basic = api_with_header(&sandbox, "Basic dGVzdA==");
     answers.push(
         conform_api(
             Op::Verify,
-            basic.verify_otp(&verify_request(CHAT, "123456")).await,
+            basic
+                .verify_otp()
+                .body(verify_request(CHAT, "123456"))
+                .send()
+                .await,
         )
         .await,
     );
@@ -149,7 +186,11 @@ async fn unsupported_langs_are_400_with_the_documented_list() {
     let (sandbox, _clock) = start().await;
     let mut request = send_request(CHAT);
     request.lang = "xx".into();
-    let answer = conform_api(Op::Send, api(&sandbox).send_otp(&request).await).await;
+    let answer = conform_api(
+        Op::Send,
+        api(&sandbox).send_otp().body(request.clone()).send().await,
+    )
+    .await;
     assert_eq!(
         answer.error(400, "invalid_lang"),
         format!(
@@ -158,7 +199,11 @@ async fn unsupported_langs_are_400_with_the_documented_list() {
         )
     );
     request.lang = "AR".into();
-    let answer = conform_api(Op::Send, api(&sandbox).send_otp(&request).await).await;
+    let answer = conform_api(
+        Op::Send,
+        api(&sandbox).send_otp().body(request.clone()).send().await,
+    )
+    .await;
     answer.error(400, "invalid_lang");
 }
 
@@ -168,13 +213,13 @@ async fn footers_are_short_single_lines() {
     let api = api(&sandbox);
     let mut request = send_request(CHAT);
     request.footer = Some("ü".repeat(201));
-    let answer = conform_api(Op::Send, api.send_otp(&request).await).await;
+    let answer = conform_api(Op::Send, api.send_otp().body(request.clone()).send().await).await;
     assert!(answer.error(400, "invalid_footer").contains("200"));
     request.footer = Some("line one\nline two".into());
-    let answer = conform_api(Op::Send, api.send_otp(&request).await).await;
+    let answer = conform_api(Op::Send, api.send_otp().body(request.clone()).send().await).await;
     answer.error(400, "invalid_footer");
     request.footer = Some("ü".repeat(200));
-    conform_api(Op::Send, api.send_otp(&request).await)
+    conform_api(Op::Send, api.send_otp().body(request.clone()).send().await)
         .await
         .sent();
     assert_eq!(sandbox.messages()[0].footer, request.footer);
@@ -186,7 +231,11 @@ async fn bodies_over_16_kib_are_413() {
     // Through the generated client: a huge footer.
     let mut request = send_request(CHAT);
     request.footer = Some("x".repeat(17 * 1024));
-    let answer = conform_api(Op::Send, api(&sandbox).send_otp(&request).await).await;
+    let answer = conform_api(
+        Op::Send,
+        api(&sandbox).send_otp().body(request.clone()).send().await,
+    )
+    .await;
     assert!(answer.error(413, "payload_too_large").contains("16 KiB"));
 
     // Streamed (chunked, no Content-Length), through a bare hyper client.

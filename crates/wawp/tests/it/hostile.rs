@@ -130,13 +130,14 @@ async fn success_answers_are_scrubbed_too() {
 }
 
 /// A server on 127.0.0.1 that answers every request with `head` and then
-/// streams chunked bytes until the client goes away; returns its URL and
-/// the count of body bytes it managed to write.
-async fn streaming_server(head: &'static str) -> (String, Arc<AtomicU64>) {
+/// streams body bytes (chunked, or raw for a declared 100 MB) until the
+/// client goes away; returns its URL and the count of body bytes written.
+async fn streaming_server(head: String) -> (String, Arc<AtomicU64>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let written = Arc::new(AtomicU64::new(0));
     let counter = written.clone();
+    let head: &'static str = head.leak();
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
             let counter = counter.clone();
@@ -146,11 +147,16 @@ async fn streaming_server(head: &'static str) -> (String, Arc<AtomicU64>) {
                 if socket.write_all(head.as_bytes()).await.is_err() {
                     return;
                 }
-                if head.contains("chunked") {
-                    let chunk = format!("4000\r\n{}\r\n", "x".repeat(0x4000));
-                    while socket.write_all(chunk.as_bytes()).await.is_ok() {
-                        counter.fetch_add(0x4000, Ordering::Relaxed);
-                    }
+                let piece = "x".repeat(0x4000);
+                let chunk = if head.contains("chunked") {
+                    format!("4000\r\n{piece}\r\n")
+                } else {
+                    piece
+                };
+                let mut sent = 0u64;
+                while sent < 100 * 1024 * 1024 && socket.write_all(chunk.as_bytes()).await.is_ok() {
+                    sent += 0x4000;
+                    counter.fetch_add(0x4000, Ordering::Relaxed);
                 }
             });
         }
@@ -159,25 +165,39 @@ async fn streaming_server(head: &'static str) -> (String, Arc<AtomicU64>) {
 }
 
 #[tokio::test]
-async fn endless_and_oversized_bodies_stop_at_the_cap() {
-    let chunked = "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n";
-    let declared =
-        "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 104857600\r\n\r\n";
-    for head in [chunked, declared] {
-        let (url, written) = streaming_server(head).await;
-        let client = wawp::Client::builder()
-            .instance_id(INSTANCE)
-            .access_token(TOKEN)
-            .base_url(url)
-            .build()
-            .unwrap();
-        let err = client.send_otp(&phone()).await.unwrap_err();
-        assert_eq!(err, Error::BodyTooLarge { status: 400 });
-        assert!(err.to_string().contains("64 KiB"), "{err}");
-        // Socket buffers absorb a little more than the cap; an unbounded
-        // read would go on for ever.
-        let written = written.load(Ordering::Relaxed);
-        assert!(written < 16 * 1024 * 1024, "{written} bytes written");
+async fn endless_and_oversized_bodies_stop_at_the_cap_whatever_the_status() {
+    for status in [
+        "200 OK",
+        "401 Unauthorized",
+        "429 Too Many Requests",
+        "400 Bad Request",
+    ] {
+        let chunked = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+        );
+        let declared = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: 104857600\r\n\r\n"
+        );
+        for head in [chunked, declared] {
+            let (url, written) = streaming_server(head).await;
+            let client = wawp::Client::builder()
+                .instance_id(INSTANCE)
+                .access_token(TOKEN)
+                .base_url(url)
+                .build()
+                .unwrap();
+            let err = client.send_otp(&phone()).await.unwrap_err();
+            let code: u16 = status[..3].parse().unwrap();
+            assert_eq!(err, Error::BodyTooLarge { status: code }, "{status}");
+            assert!(err.to_string().contains("64 KiB"), "{err}");
+            // Socket buffers absorb a few MB more than the cap; a full read
+            // would take all 100 MB.
+            let written = written.load(Ordering::Relaxed);
+            assert!(
+                written < 16 * 1024 * 1024,
+                "{status}: {written} bytes written"
+            );
+        }
     }
 }
 

@@ -190,14 +190,12 @@ async fn raw_client_shares_base_url_and_bearer_header() {
     let server = send_server("POST").await;
     let client = client(&server, Transport::Post);
     let raw = client.raw();
-    let body = wawp::wawp_openapi::types::SendOtpRequest {
-        access_token: None,
-        chat_id: "201234567890".into(),
-        footer: None,
-        instance_id: INSTANCE.into(),
-        lang: "en".into(),
-    };
-    let answer = raw.send_otp(&body).await.unwrap();
+    let answer = raw
+        .send_otp()
+        .body_map(|body| body.chat_id("201234567890").instance_id(INSTANCE))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answer.job_id, "send_123_456");
     let request = &received(&server).await[0];
     assert_eq!(

@@ -1,0 +1,120 @@
+//! The maintainer loop for an additive spec change needs no hand edits: in a
+//! scratch copy of the workspace, one optional field in `SendOtpRequest` and
+//! the matching optional query parameter on `GET /v2/auth/otp/send` are
+//! added, `regen` runs there, and `wawp-openapi` and `wawp` (tests included)
+//! still compile. Nothing but the spec and the generated file changes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::{Outcome, Paths, run};
+
+/// The new optional field and query parameter.
+const FIELD: &str = "        template_id:
+          type: string
+          description: A message template to use instead of the default ones.
+";
+const PARAMETER: &str = "        - name: template_id
+          in: query
+          required: false
+          description: A message template to use instead of the default ones.
+          schema:
+            type: string
+";
+
+/// Copies the workspace's sources (not `target`, not `.git`).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "target" || name == ".git" {
+            continue;
+        }
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &to.join(&name));
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// Inserts `text` before the first `anchor` found after `after`.
+fn insert_before(spec: &mut String, after: &str, anchor: &str, text: &str) {
+    let start = spec
+        .find(after)
+        .unwrap_or_else(|| panic!("{after:?} in the spec"));
+    let at = start
+        + spec[start..]
+            .find(anchor)
+            .unwrap_or_else(|| panic!("{anchor:?}"));
+    spec.insert_str(at, text);
+}
+
+/// A fixed place under the target dir, so repeated runs rebuild little.
+fn scratch_root() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::workspace_root().join("target"));
+    let target = if target.is_absolute() {
+        target
+    } else {
+        crate::workspace_root().join(target)
+    };
+    target.join("xtask-additive")
+}
+
+#[test]
+fn an_added_optional_field_and_query_parameter_need_no_edit_outside_spec_and_generated_file() {
+    let root = scratch_root();
+    let workspace = root.join("workspace");
+    if workspace.exists() {
+        std::fs::remove_dir_all(&workspace).unwrap();
+    }
+    copy_tree(&crate::workspace_root(), &workspace);
+
+    let paths = Paths::workspace(&workspace);
+    let mut spec = std::fs::read_to_string(&paths.spec).unwrap();
+    insert_before(
+        &mut spec,
+        "    SendOtpRequest:",
+        "    SendOtpResponse:",
+        FIELD,
+    );
+    insert_before(
+        &mut spec,
+        "operationId: sendOtpQuery",
+        "      responses:",
+        PARAMETER,
+    );
+    std::fs::write(&paths.spec, spec).unwrap();
+
+    assert!(matches!(run(&paths, false).unwrap(), Outcome::Written));
+    assert!(matches!(run(&paths, true).unwrap(), Outcome::UpToDate));
+    let generated = std::fs::read_to_string(&paths.output).unwrap();
+    assert!(
+        generated.contains("pub template_id: ::std::option::Option<::std::string::String>"),
+        "the field is generated"
+    );
+    assert!(
+        // The operation builder's setter (the struct builder's takes `T`).
+        generated.contains("pub fn template_id<V>(mut self, value: V) -> Self"),
+        "the query parameter is generated"
+    );
+
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["check", "--offline", "--locked", "--all-targets"])
+        .args(["-p", "wawp-openapi", "-p", "wawp"])
+        .current_dir(&workspace)
+        .env("CARGO_TARGET_DIR", root.join("target"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "cargo check after an additive spec change failed:\n{stderr}"
+    );
+}
