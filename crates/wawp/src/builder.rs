@@ -298,7 +298,7 @@ impl ClientBuilder {
 
         let bearer = (self.transport == Transport::Post).then_some(bearer);
         #[cfg(feature = "raw")]
-        let own = self.http;
+        let own = self.http.clone();
         #[cfg(not(feature = "raw"))]
         let own: Option<reqwest::Client> = None;
         let token_in_body = own.is_some() && bearer.is_some();

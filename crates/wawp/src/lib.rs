@@ -89,7 +89,7 @@
 //! | `rustls-ring` | yes | TLS with rustls and the *ring* provider (as teloxide uses) |
 //! | `rustls-aws-lc` | no | rustls with aws-lc-rs instead (wins if both are on) |
 //! | `serde` | no | `Serialize`/`Deserialize` for the public data types |
-//! | `raw` | no | [`Client::raw`], the re-export `wawp::wawp_openapi` and [`ClientBuilder::with_reqwest_client`]: the generated API, **outside this crate's semver promise** |
+//! | `raw` | no | `Client::raw`, the re-export `wawp::wawp_openapi` and `ClientBuilder::with_reqwest_client`: the generated API, **outside this crate's semver promise** |
 //!
 //! The provider is handed to reqwest per client, never installed as the
 //! process-wide default.
@@ -124,7 +124,7 @@ pub use phone::{InvalidPhone, PhoneNumber, PhoneReason};
 pub use retry::{DEFAULT_DEADLINE, RetryPolicy};
 pub use send::{SendOtp, SentOtp};
 pub use verify::{VerifiedOtp, VerifyOtp, VerifyOutcome};
-/// The generated low-level client, as returned by [`Client::raw`]. Outside
+/// The generated low-level client, as returned by `Client::raw`. Outside
 /// this crate's semver promise.
 #[cfg(feature = "raw")]
 pub use wawp_openapi;

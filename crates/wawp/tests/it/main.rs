@@ -4,6 +4,7 @@
 mod common;
 mod errors;
 mod example;
+mod features;
 mod from_env;
 mod hostile;
 mod leaks;
