@@ -302,6 +302,13 @@ impl ClientBuilder {
         #[cfg(not(feature = "raw"))]
         let own: Option<reqwest::Client> = None;
         let token_in_body = own.is_some() && bearer.is_some();
+        // A caller's client has timeouts of its own (or none): the deadline
+        // then always needs a timer of ours.
+        let attempt_timeout = if own.is_some() {
+            Duration::MAX
+        } else {
+            self.timeout
+        };
         let http = match own {
             Some(client) => client,
             None => http_client(&self, bearer, loopback).map_err(|message| BuildError::Config {
@@ -320,7 +327,7 @@ impl ClientBuilder {
                 access_token,
                 transport: self.transport,
                 retry: self.retry,
-                timeout: self.timeout,
+                timeout: attempt_timeout,
             }),
         })
     }

@@ -41,6 +41,7 @@ pub(crate) struct Inner {
     pub(crate) access_token: SecretString,
     pub(crate) transport: Transport,
     pub(crate) retry: RetryPolicy,
+    /// reqwest's timeout of one attempt (`Duration::MAX` when unknown).
     pub(crate) timeout: Duration,
 }
 
