@@ -1,15 +1,14 @@
-//! Client configuration: [`ClientBuilder`] and [`Transport`].
+//! Client configuration: [`ClientBuilder`].
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
-use url::{Host, Url};
 
 use crate::client::{Client, Inner};
-use crate::{BuildError, MAX_BODY_BYTES, RetryPolicy};
+use crate::http::{http_client, parse_base_url};
+use crate::{BuildError, MAX_BODY_BYTES, RetryPolicy, Transport};
 
 /// Wawp's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.wawp.net";
@@ -19,44 +18,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The default timeout for opening a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-const USER_AGENT: &str = concat!("wawp-rs/", env!("CARGO_PKG_VERSION"));
-
-/// How credentials and fields travel to Wawp.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(rename_all = "snake_case")
-)]
-#[non_exhaustive]
-pub enum Transport {
-    /// `POST` with a JSON body and the token in an `Authorization: Bearer`
-    /// header (marked sensitive). The token never appears in a URL.
-    #[default]
-    Post,
-    /// `GET` with every field, the access token included, in the query
-    /// string, as in Wawp's own samples. Tokens in URLs end up in proxy and
-    /// server logs: use this only when something in between requires it.
-    /// This client still keeps the URL out of its errors and traces.
-    Query,
-}
-
-impl Transport {
-    /// `"post"` or `"query"`, as recorded in traces.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transport::Post => "post",
-            Transport::Query => "query",
-        }
-    }
-}
-
-impl fmt::Display for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Builds a [`Client`]. Start with [`Client::builder`] or
 /// [`ClientBuilder::from_env`].
@@ -311,9 +272,11 @@ impl ClientBuilder {
         };
         let http = match own {
             Some(client) => client,
-            None => http_client(&self, bearer, loopback).map_err(|message| BuildError::Config {
-                message: format!("the HTTP client could not be set up: {message}"),
-            })?,
+            None => http_client(self.timeout, self.connect_timeout, bearer, loopback).map_err(
+                |message| BuildError::Config {
+                    message: format!("the HTTP client could not be set up: {message}"),
+                },
+            )?,
         };
 
         let settings = wawp_openapi::Settings::default().with_body_limit(MAX_BODY_BYTES as u64);
@@ -333,73 +296,6 @@ impl ClientBuilder {
     }
 }
 
-/// The client this crate sets up: its TLS provider, https only (except
-/// loopback), no redirects, no proxy for loopback, timeouts.
-fn http_client(
-    settings: &ClientBuilder,
-    bearer: Option<HeaderValue>,
-    loopback: bool,
-) -> Result<reqwest::Client, String> {
-    let mut headers = HeaderMap::new();
-    if let Some(bearer) = bearer {
-        headers.insert(AUTHORIZATION, bearer);
-    }
-    let mut builder = reqwest::Client::builder()
-        .tls_backend_preconfigured(crate::tls::client_config()?)
-        .user_agent(USER_AGENT)
-        .default_headers(headers)
-        .timeout(settings.timeout)
-        .connect_timeout(settings.connect_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .referer(false)
-        .https_only(!loopback);
-    if loopback {
-        // Plain http with a bearer header must never reach a proxy.
-        builder = builder.no_proxy();
-    }
-    builder.build().map_err(crate::response::describe_reqwest)
-}
-
-/// Validates a base URL; returns it without trailing slash, and whether
-/// its host is loopback.
-fn parse_base_url(raw: &str) -> Result<(String, bool), BuildError> {
-    let config = |message: &str| BuildError::Config {
-        message: format!("base URL: {message}"),
-    };
-    let url = Url::parse(raw.trim()).map_err(|e| {
-        config(&format!(
-            "not a valid URL ({e}); use the form https://api.wawp.net"
-        ))
-    })?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(config(
-            "must not contain credentials; pass the token with .access_token(..)",
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(config("must not have a query string or fragment"));
-    }
-    let loopback = match url.host() {
-        Some(Host::Domain(domain)) => {
-            domain.eq_ignore_ascii_case("localhost") || domain.eq_ignore_ascii_case("localhost.")
-        }
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(config("has no host; use the form https://api.wawp.net")),
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => {
-            return Err(config(
-                "must use https:// (plain http is only allowed for loopback hosts: 127.0.0.0/8, ::1, localhost)",
-            ));
-        }
-        _ => return Err(config("must start with https://")),
-    }
-    Ok((url.as_str().trim_end_matches('/').to_owned(), loopback))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,60 +312,6 @@ mod tests {
             Err(BuildError::Config { message }) => message,
             other => panic!("expected Error::Config, got {other:?}"),
         }
-    }
-
-    #[test]
-    fn https_is_required_except_for_loopback() {
-        for ok in [
-            "https://api.wawp.net",
-            "https://api.wawp.net/",
-            "http://127.0.0.1:8080",
-            "http://127.3.4.5",
-            "http://[::1]:9000",
-            "http://localhost:3000/prefix/",
-            "http://LOCALHOST",
-        ] {
-            builder()
-                .base_url(ok)
-                .build()
-                .unwrap_or_else(|e| panic!("{ok}: {e}"));
-        }
-        for bad in [
-            "http://api.wawp.net",
-            "http://10.0.0.1",
-            "http://localhost.evil.com",
-            "ftp://api.wawp.net",
-        ] {
-            let message = config_message(builder().base_url(bad).build());
-            assert!(message.contains("https://"), "{bad}: {message}");
-        }
-    }
-
-    #[test]
-    fn base_url_is_normalised_and_keeps_its_prefix() {
-        assert_eq!(
-            parse_base_url("http://localhost:3000/prefix/").unwrap(),
-            ("http://localhost:3000/prefix".to_owned(), true)
-        );
-        assert_eq!(
-            parse_base_url(DEFAULT_BASE_URL).unwrap(),
-            ("https://api.wawp.net".to_owned(), false)
-        );
-    }
-
-    #[test]
-    fn base_url_errors_say_what_to_fix_without_echoing_secrets() {
-        let message = config_message(
-            builder()
-                .base_url("https://user:hunter2@api.wawp.net")
-                .build(),
-        );
-        assert!(message.contains("credentials"), "{message}");
-        assert!(!message.contains("hunter2"));
-        let message = config_message(builder().base_url("https://api.wawp.net/?x=1").build());
-        assert!(message.contains("query"), "{message}");
-        let message = config_message(builder().base_url("not a url").build());
-        assert!(message.contains("https://api.wawp.net"), "{message}");
     }
 
     #[test]

@@ -100,6 +100,7 @@ mod client;
 mod code;
 mod error;
 mod footer;
+mod http;
 mod lang;
 mod phone;
 mod response;
@@ -110,11 +111,10 @@ mod send;
 mod serde_impls;
 mod summary;
 mod tls;
+mod transport;
 mod verify;
 
-pub use builder::{
-    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Transport,
-};
+pub use builder::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use client::Client;
 pub use code::{InvalidCode, OtpCode};
 pub use error::{BuildError, Error, ErrorKind};
@@ -123,6 +123,7 @@ pub use lang::{InvalidLang, Lang, OtherLang, documented_codes};
 pub use phone::{InvalidPhone, PhoneNumber, PhoneReason};
 pub use retry::{DEFAULT_DEADLINE, RetryPolicy};
 pub use send::{SendOtp, SentOtp};
+pub use transport::Transport;
 pub use verify::{VerifiedOtp, VerifyOtp, VerifyOutcome};
 /// The generated low-level client, as returned by `Client::raw`. Outside
 /// this crate's semver promise.
