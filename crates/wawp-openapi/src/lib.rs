@@ -12,8 +12,12 @@
 //! # async fn demo() -> Result<(), wawp_openapi::Error<wawp_openapi::types::ErrorBody>> {
 //! use wawp_openapi::{Client, Settings};
 //!
-//! // Build once, share (it is cheap to clone) across concurrent calls.
-//! let client = Client::new("https://api.wawp.net", Settings::default());
+//! // Build once, share (it is cheap to clone) across concurrent calls. This
+//! // crate selects no TLS provider: configure reqwest yourself (`Client::new`
+//! // builds reqwest's default client, which panics when reqwest's only TLS
+//! // feature is `rustls-no-provider` and no provider is installed).
+//! let http = reqwest::Client::builder().https_only(true).build().unwrap();
+//! let client = Client::new_with_client("https://api.wawp.net", http, Settings::default());
 //! let sent = client
 //!     .send_otp()
 //!     .body_map(|body| body.instance_id("YOUR_INSTANCE").chat_id("201234567890"))

@@ -44,7 +44,9 @@ impl Record {
 /// returns its output with the [`Record`] of the last answer it received.
 ///
 /// The record lives in the calling task for the duration of `call` and costs
-/// no allocation beyond a copy of the answer's headers.
+/// no allocation beyond a copy of the answer's headers. Calls made outside
+/// any `recorded` scope are capped all the same and record nothing; in
+/// nested scopes the innermost one gets the record.
 pub async fn recorded<F: IntoFuture>(call: F) -> (F::Output, Record) {
     let mut scoped = pin!(CURRENT.scope(RefCell::default(), call.into_future()));
     let output = scoped.as_mut().await;

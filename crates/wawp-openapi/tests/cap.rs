@@ -93,15 +93,19 @@ async fn call_against(status: u16, body: Body) {
     let (result, record) = recorded(call.send()).await;
 
     let context = format!("status {status}, {body:?}");
-    let err = match result {
-        Err(Error::ResponseBodyError(e)) => e,
+    let err = match &result {
+        Err(error @ Error::ResponseBodyError(e)) => {
+            // Found from the generated call's error as from reqwest's.
+            assert!(BodyTooLarge::find(error).is_some(), "{context}");
+            e
+        }
         other => {
             let got: String = format!("{other:?}").chars().take(300).collect();
             panic!("{context}: expected a body error, got {got}")
         }
     };
     let too_large =
-        BodyTooLarge::find(&err).unwrap_or_else(|| panic!("{context}: no BodyTooLarge in {err:?}"));
+        BodyTooLarge::find(err).unwrap_or_else(|| panic!("{context}: no BodyTooLarge in {err:?}"));
     assert_eq!(too_large.limit(), LIMIT, "{context}");
     match body {
         Body::SizedHundredMb => assert_eq!(too_large.declared_length(), Some(HUNDRED_MB)),

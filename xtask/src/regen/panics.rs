@@ -35,8 +35,9 @@ pub(super) fn quietly<T>(f: impl FnOnce() -> T + UnwindSafe) -> std::thread::Res
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
+    use std::panic::AssertUnwindSafe;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Barrier};
 
     use super::*;
 
@@ -53,15 +54,26 @@ mod tests {
         panic::set_hook(quiet_on_flagged_threads(Box::new(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         })));
-        const ROUNDS: usize = 200;
-        let quiet = std::thread::spawn(|| {
+        // Each loud panic happens while the other thread is inside
+        // `quietly`, its own panic still to come.
+        const ROUNDS: usize = 50;
+        let (inside, loud_done) = (Arc::new(Barrier::new(2)), Arc::new(Barrier::new(2)));
+        let (inside2, loud_done2) = (inside.clone(), loud_done.clone());
+        let quiet = std::thread::spawn(move || {
             for _ in 0..ROUNDS {
-                assert!(quietly(|| panic!("quiet")).is_err());
+                let result = quietly(AssertUnwindSafe(|| {
+                    inside.wait();
+                    loud_done.wait();
+                    panic!("quiet")
+                }));
+                assert!(result.is_err());
             }
         });
-        let loud = std::thread::spawn(|| {
+        let loud = std::thread::spawn(move || {
             for _ in 0..ROUNDS {
+                inside2.wait();
                 assert!(panic::catch_unwind(|| panic!("loud")).is_err());
+                loud_done2.wait();
             }
         });
         let joined = (quiet.join(), loud.join());
