@@ -357,7 +357,16 @@ async fn send(
     };
     let mut request = wawp.client.send_otp(&args.phone).lang(args.lang.clone());
     if let Some(footer) = &args.footer {
-        request = request.footer(footer.as_str());
+        match footer.parse::<wawp::Footer>() {
+            Ok(footer) => request = request.footer(footer),
+            Err(error) => {
+                let kind = Some("invalid_input".to_owned());
+                if let Err(err) = db.finish_audit(row, Outcome::Failed, None, kind).await {
+                    tracing::error!(error = %err, row, "cannot record the send's outcome in the audit log");
+                }
+                return reply(&bot, &msg, reply::invalid_input(&error)).await;
+            }
+        }
     }
     let result = request.await;
 
@@ -425,14 +434,29 @@ async fn verify(
         return Ok(());
     };
 
-    let result = wawp
-        .client
-        .verify_otp(&args.phone, args.code.as_str())
-        .await;
+    let code: wawp::OtpCode = match args.code.parse() {
+        Ok(code) => code,
+        Err(error) => {
+            let kind = Some("invalid_input".to_owned());
+            if let Err(err) = db.finish_audit(row, Outcome::Failed, None, kind).await {
+                tracing::error!(error = %err, row, "cannot record the verify's outcome in the audit log");
+            }
+            return reply(&bot, &msg, reply::invalid_input(&error)).await;
+        }
+    };
+    let result = wawp.client.verify_otp(&args.phone, &code).await;
     let (outcome, error_kind, text) = match &result {
-        Ok(_) => {
+        Ok(wawp::VerifyOutcome::Verified(_)) => {
             tracing::info!(user_id = who.id, recipient = %args.phone, "OTP verified");
             (Outcome::Verified, None, reply::verified(&args.phone))
+        }
+        Ok(other) => {
+            tracing::info!(user_id = who.id, recipient = %args.phone, outcome = other.as_str(), "OTP not verified");
+            (
+                Outcome::Failed,
+                Some(other.as_str().to_owned()),
+                reply::not_verified(&args.phone, other),
+            )
         }
         Err(error) => {
             tracing::info!(user_id = who.id, recipient = %args.phone, kind = error.kind().as_str(), "OTP not verified");

@@ -172,6 +172,45 @@ pub fn verified(recipient: &wawp::PhoneNumber) -> String {
     )
 }
 
+/// A verify Wawp answered without confirming the code.
+pub fn not_verified(recipient: &wawp::PhoneNumber, outcome: &wawp::VerifyOutcome) -> String {
+    use wawp::VerifyOutcome as O;
+    let to = escape(&recipient.masked());
+    match outcome {
+        O::Verified(_) => verified(recipient),
+        O::LockedOut { retry_after, .. } => format!(
+            "🔒 Too many wrong codes for {to}: verification is locked out. Try again in {}.",
+            match retry_after {
+                Some(after) => format!("{} min", after.as_secs().div_ceil(60).max(1)),
+                None => "about 15 min".to_owned(),
+            }
+        ),
+        O::WrongCode {
+            message: Some(message),
+            ..
+        }
+        | O::NoActiveCode {
+            message: Some(message),
+        }
+        | O::Other {
+            message: Some(message),
+            ..
+        } => format!("❌ Not verified: {}", escape(message)),
+        O::NoActiveCode { message: None } => {
+            format!("❌ Not verified: {to} has no active code (expired, used or never sent).")
+        }
+        _ => format!("❌ Not verified: Wawp did not accept the code for {to}."),
+    }
+}
+
+/// An input the client refused before calling Wawp.
+pub fn invalid_input(error: &dyn std::error::Error) -> String {
+    format!(
+        "⚠️ {}. Nothing was sent.",
+        capitalise(&escape(&error.to_string()))
+    )
+}
+
 /// Which call failed, for [`wawp_error`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Call {
@@ -190,13 +229,6 @@ pub fn wawp_error(call: Call, recipient: &wawp::PhoneNumber, error: &wawp::Error
             "⏳ Wawp allows one code per recipient per minute: try again in {} s. Nothing was sent to {to}.",
             retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)
         ),
-        E::VerifyLockedOut { retry_after, .. } => format!(
-            "🔒 Too many wrong codes for {to}: verification is locked out. Try again in {}.",
-            match retry_after {
-                Some(after) => format!("{} min", after.as_secs().div_ceil(60).max(1)),
-                None => "about 15 min".to_owned(),
-            }
-        ),
         E::Unauthorized { .. } => {
             "🔑 Wawp refused the bot's credentials: the bot's Wawp instance id or access token \
              (<code>WAWP_INSTANCE_ID</code> / <code>WAWP_ACCESS_TOKEN</code>) is wrong or revoked. \
@@ -207,12 +239,6 @@ pub fn wawp_error(call: Call, recipient: &wawp::PhoneNumber, error: &wawp::Error
             Call::Verify => format!("❌ Not verified: {}", escape(message)),
             Call::Send => format!("❌ Wawp refused to send to {to}: {}", escape(message)),
         },
-        E::InvalidPhone(_) | E::InvalidLang(_) | E::InvalidFooter { .. } | E::InvalidCode => {
-            format!(
-                "⚠️ {}. Nothing was sent.",
-                capitalise(&escape(&error.to_string()))
-            )
-        }
         E::Server { status, .. } => format!(
             "⚠️ Wawp is having trouble (HTTP {status}). {} Try again in a minute.",
             match call {

@@ -131,10 +131,10 @@ async fn verify_answers_verified_wrong_code_and_locked_out() {
         .collect();
     assert_eq!(verifies.len(), 7);
     assert_eq!(col(verifies[0], "outcome"), Some("failed"));
-    assert_eq!(col(verifies[0], "error_kind"), Some("rejected"));
+    assert_eq!(col(verifies[0], "error_kind"), Some("wrong_code"));
     assert_eq!(col(verifies[1], "outcome"), Some("verified"));
     assert_eq!(col(verifies[1], "recipient"), Some(MASKED));
-    assert_eq!(col(verifies[6], "error_kind"), Some("verify_locked_out"));
+    assert_eq!(col(verifies[6], "error_kind"), Some("locked_out"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,21 +6,38 @@
 //! ```
 //!
 //! Exit status: 0 sent; 1 Wawp or the network refused; 2 a missing or
-//! invalid variable or argument.
+//! invalid variable or argument (the argument itself is never repeated: it
+//! may be a phone number).
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
-use wawp::{Client, ErrorKind, Lang, PhoneNumber};
+use wawp::{Client, Footer, Lang, PhoneNumber};
 
 const USAGE: &str = "usage: send_otp <phone> [--lang xx] [--footer TEXT]";
 
 struct Args {
     phone: PhoneNumber,
     lang: Lang,
-    footer: Option<String>,
+    footer: Option<Footer>,
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+/// The arguments as UTF-8, or which one is not.
+fn utf8(args: impl Iterator<Item = OsString>) -> Result<Vec<String>, String> {
+    args.enumerate()
+        .map(|(i, arg)| {
+            arg.into_string().map_err(|_| {
+                format!(
+                    "argument {} is not valid UTF-8; pass the phone number, language and footer as plain text",
+                    i + 1
+                )
+            })
+        })
+        .collect()
+}
+
+fn parse_args(args: Vec<String>) -> Result<Args, String> {
+    let mut args = args.into_iter();
     let mut phone = None;
     let mut lang = Lang::default();
     let mut footer = None;
@@ -31,10 +48,11 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 lang = code.parse().map_err(|e| format!("{e}"))?;
             }
             "--footer" => {
-                footer = Some(args.next().ok_or("--footer needs a value")?);
+                let text = args.next().ok_or("--footer needs a value")?;
+                footer = Some(text.parse().map_err(|e| format!("{e}"))?);
             }
             "-h" | "--help" => return Err(USAGE.to_owned()),
-            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            flag if flag.starts_with("--") => return Err("unknown option (see usage)".to_owned()),
             _ if phone.is_none() => {
                 phone = Some(arg.parse::<PhoneNumber>().map_err(|e| format!("{e}"))?);
             }
@@ -50,7 +68,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
+    let args = match utf8(std::env::args_os().skip(1)).and_then(parse_args) {
         Ok(args) => args,
         Err(message) => {
             eprintln!("send_otp: {message}\n{USAGE}");
@@ -81,10 +99,7 @@ async fn main() -> ExitCode {
         }
         Err(err) => {
             eprintln!("send_otp: {err}");
-            match err.kind() {
-                ErrorKind::InvalidInput | ErrorKind::Config => ExitCode::from(2),
-                _ => ExitCode::FAILURE,
-            }
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,15 +1,14 @@
-//! Client configuration: [`ClientBuilder`] and [`Transport`].
+//! Client configuration: [`ClientBuilder`].
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
-use url::{Host, Url};
 
 use crate::client::{Client, Inner};
-use crate::{Error, RetryPolicy};
+use crate::http::{http_client, parse_base_url};
+use crate::{BuildError, MAX_BODY_BYTES, RetryPolicy, Transport};
 
 /// Wawp's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.wawp.net";
@@ -19,39 +18,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The default timeout for opening a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-const USER_AGENT: &str = concat!("wawp-rs/", env!("CARGO_PKG_VERSION"));
-
-/// How credentials and fields travel to Wawp.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum Transport {
-    /// `POST` with a JSON body and the token in an `Authorization: Bearer`
-    /// header (marked sensitive). The token never appears in a URL.
-    #[default]
-    Post,
-    /// `GET` with every field, the access token included, in the query
-    /// string, as in Wawp's own samples. Tokens in URLs end up in proxy and
-    /// server logs: use this only when something in between requires it.
-    /// This client still keeps the URL out of its errors and traces.
-    Query,
-}
-
-impl Transport {
-    /// `"post"` or `"query"`, as recorded in traces.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transport::Post => "post",
-            Transport::Query => "query",
-        }
-    }
-}
-
-impl fmt::Display for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Builds a [`Client`]. Start with [`Client::builder`] or
 /// [`ClientBuilder::from_env`].
@@ -75,11 +41,21 @@ impl fmt::Display for Transport {
 ///     .base_url("http://api.example.com")
 ///     .build()
 ///     .unwrap_err();
-/// assert_eq!(err.kind(), wawp::ErrorKind::Config);
+/// assert!(matches!(err, wawp::BuildError::Config { .. }));
 /// # let _ = Transport::Post;
-/// # Ok::<(), wawp::Error>(())
+/// # Ok::<(), wawp::BuildError>(())
 /// ```
-#[derive(Clone)]
+///
+/// # Proxies
+///
+/// A loopback base URL (a local sandbox) never goes through a proxy, so
+/// credentials sent over plain http cannot reach one. For an `https` base
+/// URL (the real API) the proxy settings of the environment are honoured:
+/// `HTTPS_PROXY` (or `ALL_PROXY`) is used as a `CONNECT` tunnel, through
+/// which TLS runs end to end, so the proxy sees the host name only, never
+/// the token, the number or the code; `NO_PROXY` applies. `HTTP_PROXY`
+/// only concerns `http` URLs, i.e. none that reach a proxy.
+#[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until .build() is called"]
 pub struct ClientBuilder {
     instance_id: Option<String>,
@@ -89,6 +65,8 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     transport: Transport,
     retry: RetryPolicy,
+    #[cfg(feature = "raw")]
+    http: Option<reqwest::Client>,
 }
 
 impl Default for ClientBuilder {
@@ -101,24 +79,9 @@ impl Default for ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             transport: Transport::default(),
             retry: RetryPolicy::default(),
+            #[cfg(feature = "raw")]
+            http: None,
         }
-    }
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("instance_id", &self.instance_id)
-            .field(
-                "access_token",
-                &self.access_token.as_ref().map(|_| "[redacted]"),
-            )
-            .field("base_url", &self.base_url)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("transport", &self.transport)
-            .field("retry", &self.retry)
-            .finish()
     }
 }
 
@@ -135,31 +98,31 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::MissingEnv`] naming the first missing variable,
-    /// [`Error::Config`] for a value that is not valid UTF-8.
-    pub fn from_env() -> Result<Self, Error> {
+    /// [`BuildError::MissingEnv`] naming the first missing variable,
+    /// [`BuildError::Config`] for a value that is not valid UTF-8.
+    pub fn from_env() -> Result<Self, BuildError> {
         Self::from_lookup(|name| std::env::var_os(name))
     }
 
     pub(crate) fn from_lookup(
         lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
-    ) -> Result<Self, Error> {
-        let get = |name: &'static str| -> Result<Option<String>, Error> {
+    ) -> Result<Self, BuildError> {
+        let get = |name: &'static str| -> Result<Option<String>, BuildError> {
             match lookup(name) {
                 None => Ok(None),
                 Some(value) => match value.into_string() {
                     Ok(s) if s.trim().is_empty() => Ok(None),
                     Ok(s) => Ok(Some(s)),
-                    Err(_) => Err(Error::Config {
+                    Err(_) => Err(BuildError::Config {
                         message: format!("{name} is not valid UTF-8"),
                     }),
                 },
             }
         };
-        let instance_id = get("WAWP_INSTANCE_ID")?.ok_or(Error::MissingEnv {
+        let instance_id = get("WAWP_INSTANCE_ID")?.ok_or(BuildError::MissingEnv {
             name: "WAWP_INSTANCE_ID",
         })?;
-        let access_token = get("WAWP_ACCESS_TOKEN")?.ok_or(Error::MissingEnv {
+        let access_token = get("WAWP_ACCESS_TOKEN")?.ok_or(BuildError::MissingEnv {
             name: "WAWP_ACCESS_TOKEN",
         })?;
         let mut builder = ClientBuilder::new()
@@ -177,10 +140,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Your Wawp access token (required). Kept in a
-    /// [`secrecy::SecretString`] and never shown by `Debug`.
-    pub fn access_token(mut self, access_token: impl Into<String>) -> Self {
-        self.access_token = Some(SecretString::from(access_token.into()));
+    /// Your Wawp access token (required): a `&str`, a `String` or a
+    /// [`secrecy::SecretString`]. Kept in a `SecretString`, so `Debug`
+    /// never shows it.
+    pub fn access_token(mut self, access_token: impl Into<SecretString>) -> Self {
+        self.access_token = Some(access_token.into());
         self
     }
 
@@ -213,9 +177,37 @@ impl ClientBuilder {
         self
     }
 
-    /// When to retry (default [`RetryPolicy::default`]).
+    /// When to retry, and the deadline of a whole call (default
+    /// [`RetryPolicy::default`]).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Uses your own `reqwest` 0.13 client instead of the one this builder
+    /// would set up; `timeout` and `connect_timeout` are then yours to set
+    /// on it. With [`Transport::Post`] the access token then travels in
+    /// the JSON body (Wawp accepts it there) instead of a bearer header, so
+    /// it is still never in a URL.
+    ///
+    /// **This drops guarantees this crate otherwise gives**, because they
+    /// are settings of the client it builds:
+    /// - *https only*: plain http is refused for remote hosts only through
+    ///   the base URL check; your client may still follow a redirect to
+    ///   http unless you forbid it;
+    /// - *no redirects*: a redirect could carry the request (and the
+    ///   bearer header, depending on your policy) elsewhere;
+    /// - *no proxy on loopback*: your client's proxy settings apply, even
+    ///   for a plain-http sandbox;
+    /// - *the TLS provider* chosen by this crate's features;
+    /// - *timeouts*: without your own, a call is bounded by the
+    ///   [`RetryPolicy::deadline`] only.
+    ///
+    /// The body cap, scrubbing of server text and the retry rules still
+    /// apply. Only with the `raw` feature (outside the semver promise).
+    #[cfg(feature = "raw")]
+    pub fn with_reqwest_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
         self
     }
 
@@ -224,10 +216,11 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when a credential is missing or unusable, the base
-    /// URL is invalid or not `https` for a remote host, or a timeout is zero.
-    pub fn build(self) -> Result<Client, Error> {
-        let config = |message: &str| Error::Config {
+    /// [`BuildError::Config`] when a credential is missing or unusable, the
+    /// base URL is invalid or not `https` for a remote host, a timeout is
+    /// zero, or TLS cannot be set up.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let config = |message: &str| BuildError::Config {
             message: message.to_owned(),
         };
         let instance_id = self
@@ -264,77 +257,43 @@ impl ClientBuilder {
             return Err(config("timeouts must be greater than zero"));
         }
 
-        let mut headers = HeaderMap::new();
-        if self.transport == Transport::Post {
-            headers.insert(AUTHORIZATION, bearer);
-        }
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .default_headers(headers)
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .referer(false)
-            .https_only(!loopback)
-            .build()
-            .map_err(|e| Error::Config {
-                message: format!(
-                    "the HTTP client could not be set up: {}",
-                    crate::call::describe_reqwest(e, None)
-                ),
-            })?;
+        let bearer = (self.transport == Transport::Post).then_some(bearer);
+        #[cfg(feature = "raw")]
+        let own = self.http.clone();
+        #[cfg(not(feature = "raw"))]
+        let own: Option<reqwest::Client> = None;
+        let token_in_body = own.is_some() && bearer.is_some();
+        // A caller's client has timeouts of its own (or none): the deadline
+        // then always needs a timer of ours.
+        let attempt_timeout = if own.is_some() {
+            Duration::MAX
+        } else {
+            self.timeout
+        };
+        let http = match own {
+            Some(client) => client,
+            None => http_client(self.timeout, self.connect_timeout, bearer, loopback).map_err(
+                |message| BuildError::Config {
+                    message: format!("the HTTP client could not be set up: {message}"),
+                },
+            )?,
+        };
 
+        let settings = wawp_openapi::Settings::default().with_body_limit(MAX_BODY_BYTES as u64);
+        let raw = wawp_openapi::Client::new_with_client(&base_url, http, settings);
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
+                raw,
+                token_in_body,
                 base_url,
                 instance_id,
                 access_token,
                 transport: self.transport,
                 retry: self.retry,
+                timeout: attempt_timeout,
             }),
         })
     }
-}
-
-/// Validates a base URL; returns it without trailing slash, and whether
-/// its host is loopback.
-fn parse_base_url(raw: &str) -> Result<(String, bool), Error> {
-    let config = |message: &str| Error::Config {
-        message: format!("base URL: {message}"),
-    };
-    let url = Url::parse(raw.trim()).map_err(|e| {
-        config(&format!(
-            "not a valid URL ({e}); use the form https://api.wawp.net"
-        ))
-    })?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(config(
-            "must not contain credentials; pass the token with .access_token(..)",
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(config("must not have a query string or fragment"));
-    }
-    let loopback = match url.host() {
-        Some(Host::Domain(domain)) => {
-            domain.eq_ignore_ascii_case("localhost") || domain.eq_ignore_ascii_case("localhost.")
-        }
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(config("has no host; use the form https://api.wawp.net")),
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => {
-            return Err(config(
-                "must use https:// (plain http is only allowed for loopback hosts: 127.0.0.0/8, ::1, localhost)",
-            ));
-        }
-        _ => return Err(config("must start with https://")),
-    }
-    Ok((url.as_str().trim_end_matches('/').to_owned(), loopback))
 }
 
 #[cfg(test)]
@@ -348,65 +307,11 @@ mod tests {
             .access_token("secret-token-123")
     }
 
-    fn config_message(result: Result<Client, Error>) -> String {
+    fn config_message(result: Result<Client, BuildError>) -> String {
         match result {
-            Err(Error::Config { message }) => message,
+            Err(BuildError::Config { message }) => message,
             other => panic!("expected Error::Config, got {other:?}"),
         }
-    }
-
-    #[test]
-    fn https_is_required_except_for_loopback() {
-        for ok in [
-            "https://api.wawp.net",
-            "https://api.wawp.net/",
-            "http://127.0.0.1:8080",
-            "http://127.3.4.5",
-            "http://[::1]:9000",
-            "http://localhost:3000/prefix/",
-            "http://LOCALHOST",
-        ] {
-            builder()
-                .base_url(ok)
-                .build()
-                .unwrap_or_else(|e| panic!("{ok}: {e}"));
-        }
-        for bad in [
-            "http://api.wawp.net",
-            "http://10.0.0.1",
-            "http://localhost.evil.com",
-            "ftp://api.wawp.net",
-        ] {
-            let message = config_message(builder().base_url(bad).build());
-            assert!(message.contains("https://"), "{bad}: {message}");
-        }
-    }
-
-    #[test]
-    fn base_url_is_normalised_and_keeps_its_prefix() {
-        assert_eq!(
-            parse_base_url("http://localhost:3000/prefix/").unwrap(),
-            ("http://localhost:3000/prefix".to_owned(), true)
-        );
-        assert_eq!(
-            parse_base_url(DEFAULT_BASE_URL).unwrap(),
-            ("https://api.wawp.net".to_owned(), false)
-        );
-    }
-
-    #[test]
-    fn base_url_errors_say_what_to_fix_without_echoing_secrets() {
-        let message = config_message(
-            builder()
-                .base_url("https://user:hunter2@api.wawp.net")
-                .build(),
-        );
-        assert!(message.contains("credentials"), "{message}");
-        assert!(!message.contains("hunter2"));
-        let message = config_message(builder().base_url("https://api.wawp.net/?x=1").build());
-        assert!(message.contains("query"), "{message}");
-        let message = config_message(builder().base_url("not a url").build());
-        assert!(message.contains("https://api.wawp.net"), "{message}");
     }
 
     #[test]
@@ -450,14 +355,14 @@ mod tests {
         let err = ClientBuilder::from_lookup(env(&[])).unwrap_err();
         assert_eq!(
             err,
-            Error::MissingEnv {
+            BuildError::MissingEnv {
                 name: "WAWP_INSTANCE_ID"
             }
         );
         let err = ClientBuilder::from_lookup(env(&[("WAWP_INSTANCE_ID", "i")])).unwrap_err();
         assert_eq!(
             err,
-            Error::MissingEnv {
+            BuildError::MissingEnv {
                 name: "WAWP_ACCESS_TOKEN"
             }
         );
@@ -468,7 +373,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err,
-            Error::MissingEnv {
+            BuildError::MissingEnv {
                 name: "WAWP_ACCESS_TOKEN"
             }
         );
@@ -492,7 +397,7 @@ mod tests {
         let builder = builder();
         let debug = format!("{builder:?}");
         assert!(!debug.contains("secret-token-123"), "{debug}");
-        assert!(debug.contains("[redacted]"), "{debug}");
+        assert!(debug.contains("REDACTED"), "{debug}");
         let client = builder.build().unwrap();
         let debug = format!("{client:?}");
         assert!(!debug.contains("secret-token-123"), "{debug}");

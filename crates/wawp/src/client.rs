@@ -1,49 +1,48 @@
 //! The [`Client`].
 
-use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::{ClientBuilder, Error, PhoneNumber, RetryPolicy, SendOtp, Transport, VerifyOtp};
+use crate::{
+    BuildError, ClientBuilder, OtpCode, PhoneNumber, RetryPolicy, SendOtp, Transport, VerifyOtp,
+};
 
 /// A Wawp client: credentials, settings and one connection pool.
 ///
 /// Cheap to clone (an [`Arc`] inside), `Send + Sync`: build one and share
-/// it. `Debug` shows the settings but never the access token.
+/// it. `Debug` shows the settings but never the access token (it is a
+/// [`SecretString`]).
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), wawp::Error> {
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = wawp::Client::from_env()?;
 /// let phone: wawp::PhoneNumber = "+201234567890".parse()?;
 /// let sent = client.send_otp(&phone).await?;
 /// println!("sent job {}, valid for {:?}", sent.job_id, sent.expires_in);
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
 }
 
+#[derive(Debug)]
 pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
+    /// The generated client, built once: calls share it (its hooks cap
+    /// every body; `wawp_openapi::recorded` keeps each call's record).
+    pub(crate) raw: wawp_openapi::Client,
+    /// A caller's own client has no bearer header: send the token in the
+    /// POST body instead.
+    pub(crate) token_in_body: bool,
     pub(crate) base_url: String,
     pub(crate) instance_id: String,
     pub(crate) access_token: SecretString,
     pub(crate) transport: Transport,
     pub(crate) retry: RetryPolicy,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
-            .field("instance_id", &self.inner.instance_id)
-            .field("access_token", &"[redacted]")
-            .field("transport", &self.inner.transport)
-            .field("retry", &self.inner.retry)
-            .finish_non_exhaustive()
-    }
+    /// reqwest's timeout of one attempt (`Duration::MAX` when unknown).
+    pub(crate) timeout: Duration,
 }
 
 impl Client {
@@ -58,9 +57,9 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::MissingEnv`] for a missing or empty variable,
-    /// [`Error::Config`] for an invalid value.
-    pub fn from_env() -> Result<Client, Error> {
+    /// [`BuildError::MissingEnv`] for a missing or empty variable,
+    /// [`BuildError::Config`] for an invalid value.
+    pub fn from_env() -> Result<Client, BuildError> {
         ClientBuilder::from_env()?.build()
     }
 
@@ -68,32 +67,31 @@ impl Client {
     ///
     /// Set the language and a footer on the returned request, then
     /// `.await` it. Wawp allows one code per recipient every 60 seconds
-    /// ([`Error::SendCooldown`]).
-    pub fn send_otp(&self, phone: &PhoneNumber) -> SendOtp<'_> {
-        SendOtp::new(self, phone.clone())
+    /// ([`crate::Error::SendCooldown`]).
+    pub fn send_otp<'a>(&'a self, phone: &'a PhoneNumber) -> SendOtp<'a> {
+        SendOtp::new(self, phone)
     }
 
-    /// Checks `code`, the 6 digits `phone` received. Surrounding
-    /// whitespace is ignored.
+    /// Checks `code`, the 6 digits `phone` received.
     ///
-    /// `.await` the returned request. Each verify that reaches Wawp uses
-    /// one of the recipient's 5 attempts, so it is never retried once sent.
-    /// A wrong or expired code is an error ([`Error::Rejected`], usually
-    /// status 400); too many give [`Error::VerifyLockedOut`].
-    pub fn verify_otp(&self, phone: &PhoneNumber, code: impl Into<String>) -> VerifyOtp<'_> {
-        VerifyOtp::new(self, phone.clone(), code.into())
+    /// `.await` the returned request for a [`crate::VerifyOutcome`]: verified,
+    /// wrong code, no active code, locked out. Each verify that reaches Wawp
+    /// uses one of the recipient's 5 attempts, so it is never retried once
+    /// sent.
+    pub fn verify_otp<'a>(&'a self, phone: &'a PhoneNumber, code: &'a OtpCode) -> VerifyOtp<'a> {
+        VerifyOtp::new(self, phone, code)
     }
 
-    /// The generated low-level client, sharing this client's connection
-    /// pool, base URL and timeouts (and, with [`Transport::Post`], the
-    /// bearer header). Its errors and `Debug` output are not sanitized:
-    /// with the query operations they contain the URL and so the token.
+    /// The generated low-level client this client calls through, sharing
+    /// its connection pool, base URL, timeouts, body cap (and, with
+    /// [`Transport::Post`], the bearer header). Its errors are not
+    /// sanitized: with the query operations they may contain the token.
+    ///
+    /// Only with the `raw` feature: the generated API is outside this
+    /// crate's semver promise.
+    #[cfg(feature = "raw")]
     pub fn raw(&self) -> wawp_openapi::Client {
-        wawp_openapi::Client::new_with_client(
-            &self.inner.base_url,
-            self.inner.http.clone(),
-            Default::default(),
-        )
+        self.inner.raw.clone()
     }
 
     /// The configured base URL, without trailing slash.
@@ -110,6 +108,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt;
 
     #[test]
     fn client_is_cheap_to_share() {
@@ -124,5 +123,7 @@ mod tests {
         assert!(Arc::ptr_eq(&client.inner, &clone.inner));
         assert_eq!(clone.base_url(), "https://api.wawp.net");
         assert_eq!(clone.transport(), Transport::Post);
+        let debug = format!("{client:?}");
+        assert!(!debug.contains("t0ken-value"), "{debug}");
     }
 }

@@ -1,16 +1,38 @@
-//! The error type and its classification.
+//! Errors: [`BuildError`] when configuring, [`Error`] when calling.
 
 use std::fmt;
 use std::time::Duration;
 
-use crate::{InvalidLang, InvalidPhone};
+/// A client could not be built: the configuration or the environment is
+/// incomplete or invalid. The message says what to change and never
+/// repeats a credential.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The configuration is invalid (missing credentials, a base URL that
+    /// is not https, ...).
+    #[error("invalid client configuration: {message}")]
+    Config {
+        /// What to change.
+        message: String,
+    },
 
-/// Everything that can go wrong when building a client or calling Wawp.
+    /// A required environment variable is not set (or is empty).
+    #[error("environment variable {name} is not set; set it (see wawp::Client::from_env)")]
+    MissingEnv {
+        /// The variable's name, e.g. `WAWP_ACCESS_TOKEN`.
+        name: &'static str,
+    },
+}
+
+/// A call to Wawp failed.
 ///
 /// Messages never contain the access token, the code being verified or a
 /// full phone number: server-provided text is scrubbed of all three before
-/// it is stored. Match on the variant, or on [`Error::kind`] when you only
-/// need the category (for metrics or a user-facing message).
+/// it is stored, then cut to 200 characters. Match on the variant, or on
+/// [`Error::kind`] when you only need the category (for metrics or a
+/// user-facing message). Wrong, expired and locked-out codes are not errors
+/// but [`crate::VerifyOutcome`]s.
 ///
 /// ```
 /// use std::time::Duration;
@@ -42,51 +64,13 @@ pub enum Error {
         secs_ceil(*retry_after)
     )]
     SendCooldown {
-        /// How long to wait: the `Retry-After` header, or 60 s without one.
+        /// How long to wait: the `Retry-After` header kept within 1 s and
+        /// 1 hour, or 60 s without a usable one.
         retry_after: Duration,
     },
 
-    /// HTTP 429 on verify: too many wrong codes, verification for this
-    /// recipient is locked (Wawp documents 5 attempts, then 15 minutes).
-    #[error(
-        "too many wrong codes for this recipient (HTTP 429): verification is locked{}{}",
-        match retry_after {
-            Some(d) => format!(" for {} s", secs_ceil(*d)),
-            None => " for a while (Wawp documents 15 minutes)".to_owned(),
-        },
-        said(message)
-    )]
-    VerifyLockedOut {
-        /// How long the lockout lasts, when the server said so.
-        retry_after: Option<Duration>,
-        /// The server's explanation, when it gave one.
-        message: Option<String>,
-    },
-
-    /// The phone number is not usable (only from converting a string with
-    /// `?`; the client itself takes an already validated [`crate::PhoneNumber`]).
-    #[error(transparent)]
-    InvalidPhone(#[from] InvalidPhone),
-
-    /// A [`crate::Lang::Other`] code that is not 2 or 3 ASCII letters.
-    #[error(transparent)]
-    InvalidLang(#[from] InvalidLang),
-
-    /// The footer cannot be sent; nothing was sent.
-    #[error("invalid footer: {reason}")]
-    InvalidFooter {
-        /// What is wrong with it.
-        reason: FooterReason,
-    },
-
-    /// The code is not 6 digits; nothing was sent and no attempt was used.
-    #[error(
-        "invalid code: enter the 6 digits from the WhatsApp message (e.g. 123456), without letters or spaces in between"
-    )]
-    InvalidCode,
-
-    /// Any other 4xx answer (and unexpected redirects), with the server's
-    /// message. A wrong or expired code typically lands here with status 400.
+    /// Any other 4xx answer to a send (and unexpected redirects), with the
+    /// server's message.
     #[error("Wawp rejected the request (HTTP {status}): {message}")]
     Rejected {
         /// The HTTP status.
@@ -96,7 +80,8 @@ pub enum Error {
         message: String,
     },
 
-    /// A 5xx answer: Wawp or a proxy in front of it failed.
+    /// A 5xx answer: Wawp or a proxy in front of it failed. On send, a 500
+    /// or 503 means Wawp did not take the request on.
     #[error("Wawp server error (HTTP {status}){}", suffix(message))]
     Server {
         /// The HTTP status.
@@ -105,10 +90,25 @@ pub enum Error {
         message: Option<String>,
     },
 
-    /// No complete answer arrived within the configured timeout. The
-    /// request may or may not have reached Wawp.
+    /// A send answered by a gateway error (HTTP 502 or 504): the request
+    /// may have reached Wawp, and **a code may have been sent**. It was not
+    /// retried. Ask the recipient before sending again; a send within 60 s
+    /// of a delivered one fails with [`Error::SendCooldown`].
     #[error(
-        "the request to Wawp timed out; it may or may not have reached the server (see ClientBuilder::timeout)"
+        "Wawp's gateway failed (HTTP {status}){}: a code may have been sent; ask the recipient before sending again",
+        suffix(message)
+    )]
+    OutcomeUnknown {
+        /// The HTTP status, 502 or 504.
+        status: u16,
+        /// A short summary of the body, when there was one.
+        message: Option<String>,
+    },
+
+    /// No complete answer arrived within the attempt's timeout or the
+    /// call's deadline. The request may or may not have reached Wawp.
+    #[error(
+        "the request to Wawp timed out; it may or may not have reached the server (see ClientBuilder::timeout and RetryPolicy::deadline)"
     )]
     Timeout,
 
@@ -127,19 +127,15 @@ pub enum Error {
         status: u16,
     },
 
-    /// The client configuration is invalid (missing credentials, a base
-    /// URL that is not https, ...). The message says what to change.
-    #[error("invalid client configuration: {message}")]
-    Config {
-        /// What to change.
-        message: String,
-    },
-
-    /// A required environment variable is not set (or is empty).
-    #[error("environment variable {name} is not set; set it (see wawp::Client::from_env)")]
-    MissingEnv {
-        /// The variable's name, e.g. `WAWP_ACCESS_TOKEN`.
-        name: &'static str,
+    /// The answer's body was larger than the client reads
+    /// ([`crate::MAX_BODY_BYTES`]); reading stopped there.
+    #[error(
+        "Wawp answered HTTP {status} with a body over {} KiB; reading stopped there",
+        crate::MAX_BODY_BYTES / 1024
+    )]
+    BodyTooLarge {
+        /// The HTTP status.
+        status: u16,
     },
 }
 
@@ -157,7 +153,7 @@ fn said(message: &Option<String>) -> String {
     }
 }
 
-fn secs_ceil(d: Duration) -> u64 {
+pub(crate) fn secs_ceil(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
@@ -167,17 +163,13 @@ impl Error {
         match self {
             Error::Unauthorized { .. } => ErrorKind::Unauthorized,
             Error::SendCooldown { .. } => ErrorKind::SendCooldown,
-            Error::VerifyLockedOut { .. } => ErrorKind::VerifyLockedOut,
-            Error::InvalidPhone(_)
-            | Error::InvalidLang(_)
-            | Error::InvalidFooter { .. }
-            | Error::InvalidCode => ErrorKind::InvalidInput,
             Error::Rejected { .. } => ErrorKind::Rejected,
             Error::Server { .. } => ErrorKind::Server,
+            Error::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
             Error::Timeout => ErrorKind::Timeout,
             Error::Connection { .. } => ErrorKind::Connection,
             Error::UnparseableBody { .. } => ErrorKind::UnparseableBody,
-            Error::Config { .. } | Error::MissingEnv { .. } => ErrorKind::Config,
+            Error::BodyTooLarge { .. } => ErrorKind::BodyTooLarge,
         }
     }
 
@@ -185,7 +177,6 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::SendCooldown { retry_after } => Some(*retry_after),
-            Error::VerifyLockedOut { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -194,24 +185,28 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Unauthorized { .. } => Some(401),
-            Error::SendCooldown { .. } | Error::VerifyLockedOut { .. } => Some(429),
+            Error::SendCooldown { .. } => Some(429),
             Error::Rejected { status, .. }
             | Error::Server { status, .. }
-            | Error::UnparseableBody { status } => Some(*status),
-            _ => None,
+            | Error::OutcomeUnknown { status, .. }
+            | Error::UnparseableBody { status }
+            | Error::BodyTooLarge { status } => Some(*status),
+            Error::Timeout | Error::Connection { .. } => None,
         }
     }
 
     /// Whether the same call, unchanged, may succeed later: network
-    /// failures, timeouts, 5xx, and the 429s once [`Error::retry_after`]
-    /// has passed. Invalid input, credentials and rejections will fail
-    /// again. The client already retried what was safe to retry.
+    /// failures, timeouts, 5xx, and a cooldown once [`Error::retry_after`]
+    /// has passed. Credentials and rejections will fail again. The client
+    /// already retried what was safe to retry. After
+    /// [`Error::OutcomeUnknown`] or [`Error::Timeout`] on a send, a code may
+    /// already be on its way.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self.kind(),
             ErrorKind::SendCooldown
-                | ErrorKind::VerifyLockedOut
                 | ErrorKind::Server
+                | ErrorKind::OutcomeUnknown
                 | ErrorKind::Timeout
                 | ErrorKind::Connection
         )
@@ -220,46 +215,48 @@ impl Error {
 
 /// The category of an [`Error`], for metrics, logs and coarse handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// [`Error::Unauthorized`].
     Unauthorized,
     /// [`Error::SendCooldown`].
     SendCooldown,
-    /// [`Error::VerifyLockedOut`].
-    VerifyLockedOut,
-    /// Phone, language, footer or code validation; nothing was sent.
-    InvalidInput,
     /// [`Error::Rejected`].
     Rejected,
     /// [`Error::Server`].
     Server,
+    /// [`Error::OutcomeUnknown`].
+    OutcomeUnknown,
     /// [`Error::Timeout`].
     Timeout,
     /// [`Error::Connection`].
     Connection,
     /// [`Error::UnparseableBody`].
     UnparseableBody,
-    /// [`Error::Config`] and [`Error::MissingEnv`].
-    Config,
+    /// [`Error::BodyTooLarge`].
+    BodyTooLarge,
 }
 
 impl ErrorKind {
     /// A stable snake_case name: `"unauthorized"`, `"send_cooldown"`,
-    /// `"verify_locked_out"`, `"invalid_input"`, `"rejected"`, `"server"`,
-    /// `"timeout"`, `"connection"`, `"unparseable_body"`, `"config"`.
+    /// `"rejected"`, `"server"`, `"outcome_unknown"`, `"timeout"`,
+    /// `"connection"`, `"unparseable_body"`, `"body_too_large"`.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::SendCooldown => "send_cooldown",
-            ErrorKind::VerifyLockedOut => "verify_locked_out",
-            ErrorKind::InvalidInput => "invalid_input",
             ErrorKind::Rejected => "rejected",
             ErrorKind::Server => "server",
+            ErrorKind::OutcomeUnknown => "outcome_unknown",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Connection => "connection",
             ErrorKind::UnparseableBody => "unparseable_body",
-            ErrorKind::Config => "config",
+            ErrorKind::BodyTooLarge => "body_too_large",
         }
     }
 }
@@ -267,40 +264,6 @@ impl ErrorKind {
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// Why a footer was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FooterReason {
-    /// Empty or whitespace only.
-    Blank,
-    /// Longer than [`crate::MAX_FOOTER_CHARS`].
-    TooLong {
-        /// Its length in characters.
-        chars: usize,
-        /// The limit.
-        max: usize,
-    },
-    /// Contains control characters (line breaks, tabs, ...) or
-    /// text-direction overrides.
-    ControlCharacter,
-}
-
-impl fmt::Display for FooterReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FooterReason::Blank => {
-                f.write_str("it is empty or only spaces; leave the footer out instead")
-            }
-            FooterReason::TooLong { chars, max } => {
-                write!(f, "it is {chars} characters long; keep it to {max} or fewer")
-            }
-            FooterReason::ControlCharacter => f.write_str(
-                "it contains control or text-direction characters (line breaks, tabs, bidi overrides); use plain single-line text",
-            ),
-        }
     }
 }
 
@@ -319,14 +282,6 @@ mod tests {
                 "send_cooldown",
             ),
             (
-                Error::VerifyLockedOut {
-                    retry_after: None,
-                    message: None,
-                },
-                "verify_locked_out",
-            ),
-            (Error::InvalidCode, "invalid_input"),
-            (
                 Error::Rejected {
                     status: 400,
                     message: "x".into(),
@@ -340,6 +295,13 @@ mod tests {
                 },
                 "server",
             ),
+            (
+                Error::OutcomeUnknown {
+                    status: 502,
+                    message: None,
+                },
+                "outcome_unknown",
+            ),
             (Error::Timeout, "timeout"),
             (
                 Error::Connection {
@@ -348,13 +310,7 @@ mod tests {
                 "connection",
             ),
             (Error::UnparseableBody { status: 200 }, "unparseable_body"),
-            (
-                Error::Config {
-                    message: "x".into(),
-                },
-                "config",
-            ),
-            (Error::MissingEnv { name: "WAWP_X" }, "config"),
+            (Error::BodyTooLarge { status: 200 }, "body_too_large"),
         ];
         for (err, name) in cases {
             assert_eq!(err.kind().as_str(), name, "{err:?}");
@@ -363,46 +319,30 @@ mod tests {
     }
 
     #[test]
+    fn outcome_unknown_says_a_code_may_have_been_sent() {
+        let err = Error::OutcomeUnknown {
+            status: 504,
+            message: None,
+        };
+        assert!(
+            err.to_string().contains("a code may have been sent"),
+            "{err}"
+        );
+        assert_eq!(err.status(), Some(504));
+    }
+
+    #[test]
     fn cooldown_message_rounds_up_and_tells_how_long() {
         let err = Error::SendCooldown {
             retry_after: Duration::from_millis(59_500),
         };
         assert!(err.to_string().contains("wait 60 s"), "{err}");
-        let locked = Error::VerifyLockedOut {
-            retry_after: None,
-            message: Some("locked".into()),
-        };
-        assert!(locked.to_string().contains("15 minutes"), "{locked}");
-        assert!(
-            locked.to_string().ends_with("(Wawp said: locked)"),
-            "{locked}"
-        );
-    }
-
-    #[test]
-    fn only_transient_errors_are_retryable() {
-        assert!(Error::Timeout.is_retryable());
-        assert!(
-            Error::Server {
-                status: 503,
-                message: None
-            }
-            .is_retryable()
-        );
-        assert!(!Error::InvalidCode.is_retryable());
-        assert!(!Error::Unauthorized { message: None }.is_retryable());
-        assert!(
-            !Error::Rejected {
-                status: 400,
-                message: "x".into()
-            }
-            .is_retryable()
-        );
     }
 
     #[test]
     fn errors_are_send_sync_static() {
         fn assert_bounds<T: std::error::Error + Send + Sync + 'static>() {}
         assert_bounds::<Error>();
+        assert_bounds::<BuildError>();
     }
 }

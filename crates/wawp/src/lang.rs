@@ -8,8 +8,9 @@ macro_rules! languages {
         /// The language of the OTP message.
         ///
         /// The 26 languages Wawp documents are variants; a code Wawp adds later
-        /// can still be sent with [`Lang::Other`] (build it with
-        /// [`Lang::custom`] or by parsing). Parsing is case-insensitive.
+        /// can still be sent with [`Lang::Other`], whose [`OtherLang`] can only
+        /// be built by parsing ([`Lang::custom`], `"sw".parse()`), so a `Lang`
+        /// always holds a code that can be sent. Parsing is case-insensitive.
         ///
         /// ```
         /// use wawp::Lang;
@@ -25,8 +26,8 @@ macro_rules! languages {
                 $(#[$attr])*
                 $variant,
             )*
-            /// A code Wawp does not document (yet), lower-case ASCII letters.
-            Other(String),
+            /// A code Wawp does not document (yet): 2 or 3 lower-case ASCII letters.
+            Other(OtherLang),
         }
 
         impl Lang {
@@ -37,7 +38,7 @@ macro_rules! languages {
             pub fn as_str(&self) -> &str {
                 match self {
                     $(Lang::$variant => $code,)*
-                    Lang::Other(code) => code,
+                    Lang::Other(code) => code.as_str(),
                 }
             }
 
@@ -117,12 +118,24 @@ impl FromStr for Lang {
             return Ok(lang);
         }
         if (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase()) {
-            Ok(Lang::Other(code))
+            Ok(Lang::Other(OtherLang(code)))
         } else {
             Err(InvalidLang {
                 input: s.chars().take(16).collect(),
             })
         }
+    }
+}
+
+/// A language code Wawp does not document, checked: 2 or 3 lower-case
+/// ASCII letters. Made by parsing a [`Lang`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OtherLang(String);
+
+impl OtherLang {
+    /// The code, e.g. `"sw"`.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -162,7 +175,11 @@ mod tests {
     #[test]
     fn parsing_is_case_insensitive_and_keeps_new_codes() {
         assert_eq!(" AR ".parse::<Lang>().unwrap(), Lang::Ar);
-        assert_eq!("Haw".parse::<Lang>().unwrap(), Lang::Other("haw".into()));
+        let haw = "Haw".parse::<Lang>().unwrap();
+        assert!(matches!(&haw, Lang::Other(code) if code.as_str() == "haw"));
+        assert_eq!(haw.as_str(), "haw");
+        assert!(!haw.is_documented());
+        assert_eq!("EN".parse::<Lang>().unwrap(), Lang::En);
         assert_eq!(Lang::custom("sw").unwrap().as_str(), "sw");
     }
 

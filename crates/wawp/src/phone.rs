@@ -9,22 +9,32 @@ use std::str::FromStr;
 /// the number must carry its country code (`+20…` or `0020…`) and be a valid
 /// number for that country. Spaces, dashes, dots and brackets are allowed.
 ///
+/// E.164 numbers have 7 to 15 digits, country code included (a valid
+/// 7-digit number such as Niue's `+683 4002` is accepted).
+///
 /// `Display` and `Debug` show the masked form (`+20•••••7890`), so a number
-/// never lands whole in a log by accident; [`PhoneNumber::e164`] gives the
-/// full number when you mean it.
+/// never lands whole in a log by accident: the country code, a fixed run of
+/// dots, and at most the last 4 digits, never more than half of the
+/// national number (`+683 4002` shows as `+683•••••02`). Use
+/// [`PhoneNumber::e164`] for the full number when you mean it.
 ///
 /// ```
 /// let phone: wawp::PhoneNumber = "+20 123 456 7890".parse().unwrap();
 /// assert_eq!(phone.e164(), "+201234567890");
 /// assert_eq!(phone.chat_id(), "201234567890");
-/// assert_eq!(phone.masked(), "+20•••••7890");
+/// assert_eq!(phone.to_string(), "+20•••••7890");
 /// assert!("0123 456 7890".parse::<wawp::PhoneNumber>().is_err()); // no country code
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PhoneNumber {
     e164: String,
     country_code: u16,
+    /// Digits of the country code.
+    cc_len: u8,
 }
+
+/// E.164's bounds on the digits of a number, country code included.
+const E164_DIGITS: std::ops::RangeInclusive<usize> = 7..=15;
 
 impl PhoneNumber {
     /// The full number in E.164 form, with `+`.
@@ -42,13 +52,23 @@ impl PhoneNumber {
         self.country_code
     }
 
-    /// The number with everything but the country code and the last four
-    /// digits hidden behind a fixed number of dots: `+20•••••7890`.
+    /// The masked form, as shown by `Display`: `+20•••••7890`.
     pub fn masked(&self) -> String {
+        self.to_string()
+    }
+
+    /// The national number (the digits after the country code).
+    pub(crate) fn national(&self) -> &str {
+        &self.chat_id()[usize::from(self.cc_len)..]
+    }
+
+    /// The country code's digits and the visible tail of the masked form.
+    fn mask_parts(&self) -> (&str, &str) {
         let digits = self.chat_id();
-        let cc_len = self.country_code.to_string().len();
-        let tail = &digits[digits.len().saturating_sub(4).max(cc_len)..];
-        format!("+{}•••••{tail}", &digits[..cc_len])
+        let cc = usize::from(self.cc_len);
+        let national = digits.len() - cc;
+        let shown = (national / 2).min(4);
+        (&digits[..cc], &digits[digits.len() - shown..])
     }
 }
 
@@ -83,9 +103,15 @@ impl FromStr for PhoneNumber {
             return Err(err(PhoneReason::NotValid));
         }
         let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
+        if !E164_DIGITS.contains(&(e164.len() - 1)) {
+            return Err(err(PhoneReason::NotValid));
+        }
+        let country_code = parsed.code().value();
+        let cc_len = u8::try_from(country_code.to_string().len()).unwrap_or(3);
         Ok(PhoneNumber {
             e164,
-            country_code: parsed.code().value(),
+            country_code,
+            cc_len,
         })
     }
 }
@@ -98,15 +124,18 @@ impl TryFrom<&str> for PhoneNumber {
     }
 }
 
+/// The masked form; see [`PhoneNumber`]. Writes without allocating.
 impl fmt::Display for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.masked())
+        let (cc, tail) = self.mask_parts();
+        write!(f, "+{cc}•••••{tail}")
     }
 }
 
+/// The masked form, like `Display`.
 impl fmt::Debug for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("PhoneNumber").field(&self.masked()).finish()
+        write!(f, "PhoneNumber(\"{self}\")")
     }
 }
 
@@ -134,7 +163,7 @@ pub enum PhoneReason {
     PhoneReason::Characters => "use only digits, spaces and + - . ( ), e.g. +20 123 456 7890",
     PhoneReason::NoCountryCode => "start it with + and the country code, e.g. +201234567890",
     PhoneReason::Unparseable => "it cannot be read as an international number; write it as + country code and number, e.g. +201234567890",
-    PhoneReason::NotValid => "it is not a valid number for its country code; check the digits",
+    PhoneReason::NotValid => "it is not a valid number for its country code (E.164: 7 to 15 digits with the country code); check the digits",
 })]
 pub struct InvalidPhone {
     reason: PhoneReason,
@@ -175,6 +204,42 @@ mod tests {
         assert!(!format!("{phone:?}").contains("1234567890"));
         let us: PhoneNumber = "+1 650 253 0000".parse().unwrap();
         assert_eq!(us.masked(), "+1•••••0000");
+    }
+
+    #[test]
+    fn masking_never_shows_more_than_half_the_national_number() {
+        // Niue: 7 digits in all, a 4-digit national number.
+        let niue: PhoneNumber = "+683 4002".parse().unwrap();
+        assert_eq!(niue.chat_id(), "6834002");
+        assert_eq!(niue.to_string(), "+683•••••02");
+        assert_eq!(format!("{niue:?}"), "PhoneNumber(\"+683•••••02\")");
+        assert!(!niue.masked().contains("4002"));
+        for input in [
+            "+683 4002",
+            "+201234567890",
+            "+1 650 253 0000",
+            "+290 22222",
+        ] {
+            let phone: PhoneNumber = input.parse().unwrap();
+            let masked = phone.masked();
+            let shown = masked.rsplit('•').next().unwrap().len();
+            assert!(
+                shown <= 4 && shown * 2 <= phone.national().len(),
+                "{masked}"
+            );
+        }
+    }
+
+    #[test]
+    fn e164_bounds_are_7_to_15_digits() {
+        // The shortest valid numbers (7 digits) pass, as the sandbox's
+        // 7..=15 digit rule does.
+        let shortest: PhoneNumber = "+683 4002".parse().unwrap();
+        assert_eq!(shortest.chat_id().len(), 7);
+        assert!(E164_DIGITS.contains(&7) && E164_DIGITS.contains(&15));
+        assert!(!E164_DIGITS.contains(&6) && !E164_DIGITS.contains(&16));
+        let err = "+20 1234 5678 9012 34".parse::<PhoneNumber>().unwrap_err();
+        assert_eq!(err.reason(), PhoneReason::NotValid);
     }
 
     #[test]

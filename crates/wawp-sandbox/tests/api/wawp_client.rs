@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use wawp::{Client, ErrorKind, Lang, PhoneNumber, RetryPolicy, Transport};
+use wawp::{Client, ErrorKind, Lang, OtpCode, PhoneNumber, RetryPolicy, Transport, VerifyOutcome};
 
 use crate::common::*;
 
@@ -35,8 +35,15 @@ async fn the_wawp_client_sends_and_verifies_in_both_transports() {
             (message.lang.as_str(), &message.job_id),
             (Lang::Ar.as_str(), &sent.job_id)
         );
-        let code = sandbox.last_code(phone.chat_id()).unwrap();
-        client.verify_otp(&phone, code).await.unwrap();
+        let code: OtpCode = sandbox.last_code(phone.chat_id()).unwrap().parse().unwrap();
+        let outcome = client.verify_otp(&phone, &code).await.unwrap();
+        assert!(outcome.is_verified(), "{outcome:?}");
+        // The code is used up: nothing left to check against.
+        let outcome = client.verify_otp(&phone, &code).await.unwrap();
+        assert!(
+            matches!(outcome, VerifyOutcome::NoActiveCode { .. }),
+            "{outcome:?}"
+        );
     }
 }
 
@@ -52,17 +59,33 @@ async fn the_wawp_client_sees_cooldowns_wrong_codes_and_lockouts() {
     assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
 
     let code = sandbox.last_code(phone.chat_id()).unwrap();
-    for _ in 0..4 {
-        let err = client.verify_otp(&phone, wrong(&code)).await.unwrap_err();
-        assert_eq!(
-            (err.kind(), err.status()),
-            (ErrorKind::Rejected, Some(400)),
-            "{err}"
+    let wrong_code: OtpCode = wrong(&code).parse().unwrap();
+    for left in (1..=4).rev() {
+        let outcome = client.verify_otp(&phone, &wrong_code).await.unwrap();
+        assert!(
+            matches!(outcome, VerifyOutcome::WrongCode { attempts_left: Some(n), .. } if n == left),
+            "{outcome:?}"
         );
     }
-    let err = client.verify_otp(&phone, wrong(&code)).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::VerifyLockedOut, "{err}");
-    assert_eq!(err.retry_after(), Some(Duration::from_secs(900)));
+    let outcome = client.verify_otp(&phone, &wrong_code).await.unwrap();
+    assert!(
+        matches!(
+            outcome,
+            VerifyOutcome::LockedOut {
+                retry_after: Some(d),
+                ..
+            } if d == Duration::from_secs(900)
+        ),
+        "{outcome:?}"
+    );
+
+    // Never sent to this number: no active code.
+    let other: PhoneNumber = "+1 650 253 0000".parse().unwrap();
+    let outcome = client.verify_otp(&other, &wrong_code).await.unwrap();
+    assert!(
+        matches!(outcome, VerifyOutcome::NoActiveCode { .. }),
+        "{outcome:?}"
+    );
 
     let bad = Client::builder()
         .instance_id(sandbox.instance_id())
@@ -72,4 +95,19 @@ async fn the_wawp_client_sees_cooldowns_wrong_codes_and_lockouts() {
         .unwrap();
     let err = bad.send_otp(&phone).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
+}
+
+#[tokio::test]
+async fn the_wawp_client_sees_an_expired_code_as_no_active_code() {
+    let (sandbox, clock) = start().await;
+    let client = client(&sandbox, Transport::Post);
+    let phone: PhoneNumber = "+201234567890".parse().unwrap();
+    client.send_otp(&phone).await.unwrap();
+    let code: OtpCode = sandbox.last_code(phone.chat_id()).unwrap().parse().unwrap();
+    clock.advance(Duration::from_secs(301));
+    let outcome = client.verify_otp(&phone, &code).await.unwrap();
+    assert!(
+        matches!(outcome, VerifyOutcome::NoActiveCode { .. }),
+        "{outcome:?}"
+    );
 }

@@ -1,5 +1,6 @@
-//! Reading error answers: short messages from JSON, text or HTML bodies,
-//! `Retry-After`, and scrubbing secrets out of anything the server said.
+//! Reading answers: short messages from JSON, text or HTML bodies, and
+//! `Retry-After`. Messages come out whole: scrub them (`scrub.rs`), then
+//! [`truncate`].
 
 use std::time::{Duration, SystemTime};
 
@@ -9,40 +10,7 @@ use serde_json::Value;
 /// Longest message kept from a body, in characters.
 const MAX_MESSAGE_CHARS: usize = 200;
 
-/// Longest body read from an undeclared answer.
-pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// Removes what must never leave the client from server-provided or
-/// network-library text: the token, the code being verified, the full
-/// recipient number (replaced by its masked form).
-pub(crate) struct Redactor<'a> {
-    pub(crate) token: &'a str,
-    pub(crate) code: Option<&'a str>,
-    pub(crate) chat_id: &'a str,
-    pub(crate) masked: &'a str,
-}
-
-impl Redactor<'_> {
-    pub(crate) fn scrub(&self, text: &str) -> String {
-        let mut text = text.to_owned();
-        // Very short values would mangle ordinary words and are not worth
-        // hiding; real tokens are long.
-        if self.token.len() >= 4 {
-            text = text.replace(self.token, "[redacted]");
-        }
-        // The number before the code: the code may be part of the number.
-        if !self.chat_id.is_empty() {
-            text = text.replace(&format!("+{}", self.chat_id), self.masked);
-            text = text.replace(self.chat_id, self.masked);
-        }
-        if let Some(code) = self.code {
-            text = text.replace(code, "[code]");
-        }
-        text
-    }
-}
-
-/// A short, single-line message from an error body, if it has one.
+/// The single-line message of an error body, if it has one (not truncated).
 pub(crate) fn summarize(body: &[u8], headers: &HeaderMap) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
@@ -133,29 +101,30 @@ fn decode_entities(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// One line, whitespace and control characters collapsed, at most
-/// [`MAX_MESSAGE_CHARS`]; `None` if nothing is left.
+/// One line, whitespace and control characters collapsed; `None` if
+/// nothing is left.
 fn clean(text: &str) -> Option<String> {
-    let mut out = String::new();
-    let mut chars = 0;
+    let mut out = String::with_capacity(text.len().min(4096));
     for word in text.split(|c: char| c.is_whitespace() || c.is_control()) {
         if word.is_empty() {
             continue;
         }
         if !out.is_empty() {
             out.push(' ');
-            chars += 1;
         }
-        for c in word.chars() {
-            if chars == MAX_MESSAGE_CHARS {
-                out.push('…');
-                return Some(out);
-            }
-            out.push(c);
-            chars += 1;
-        }
+        out.push_str(word);
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// At most [`MAX_MESSAGE_CHARS`] characters, with `…` when cut. Only for
+/// text that was already scrubbed.
+pub(crate) fn truncate(mut text: String) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
 }
 
 /// `Retry-After` as delta-seconds or HTTP-date.
@@ -210,9 +179,10 @@ mod tests {
             summarize(b"  Invalid\r\n access_token \t ", &h).as_deref(),
             Some("Invalid access_token")
         );
-        let long = summarize("é".repeat(500).as_bytes(), &h).unwrap();
+        let long = truncate(summarize("é".repeat(500).as_bytes(), &h).unwrap());
         assert_eq!(long.chars().count(), MAX_MESSAGE_CHARS + 1);
         assert!(long.ends_with('…'));
+        assert_eq!(truncate("short".to_owned()), "short");
     }
 
     #[test]
@@ -246,19 +216,5 @@ mod tests {
         assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
-    }
-
-    #[test]
-    fn redactor_hides_token_code_and_number() {
-        let r = Redactor {
-            token: "tok-123456",
-            code: Some("123456"),
-            chat_id: "201234567890",
-            masked: "+20•••••7890",
-        };
-        assert_eq!(
-            r.scrub("token tok-123456 code 123456 for +201234567890 (201234567890)"),
-            "token [redacted] code [code] for +20•••••7890 (+20•••••7890)"
-        );
     }
 }

@@ -1,6 +1,5 @@
 //! Shared test helpers: a client pointed at a wiremock server, canned
 //! answers, request snapshots and a tracing capture.
-#![allow(dead_code)]
 
 use std::io;
 use std::sync::{Arc, Mutex};
@@ -9,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tracing::subscriber::DefaultGuard;
 use tracing_subscriber::fmt::format::FmtSpan;
-use wawp::{Client, ClientBuilder, PhoneNumber, RetryPolicy, Transport};
+use wawp::{Client, ClientBuilder, Footer, OtpCode, PhoneNumber, RetryPolicy, Transport};
 use wiremock::{MockServer, Request};
 
 pub const TOKEN: &str = "tok_SECRET_9f8e7d6c5b4a";
@@ -19,6 +18,42 @@ pub const VERIFY_PATH: &str = "/v2/auth/otp/verify";
 
 pub fn phone() -> PhoneNumber {
     "+201234567890".parse().unwrap()
+}
+
+pub fn code(digits: &str) -> OtpCode {
+    digits.parse().unwrap()
+}
+
+pub fn footer(text: &str) -> Footer {
+    text.parse().unwrap()
+}
+
+/// Set in the environment of a test re-run as a child process.
+pub const CHILD: &str = "WAWP_TEST_CHILD";
+
+/// Whether this test runs as the child of [`run_child`].
+pub fn is_child() -> bool {
+    std::env::var_os(CHILD).is_some()
+}
+
+/// Runs the test `name` (its full path, e.g. `hostile::proxy`) alone in a
+/// fresh process of this test binary with `envs` added, so a test can set
+/// process-wide environment variables without racing the others. Returns
+/// the child's stdout; panics if it failed.
+pub fn run_child(name: &str, envs: &[(&str, &str)]) -> String {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .envs(envs.iter().copied())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "child {name} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
 }
 
 /// Fast retries, a short timeout, the given transport.

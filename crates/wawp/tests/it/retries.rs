@@ -1,11 +1,9 @@
 //! What is retried (and what never is), timeouts and refused connections.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
-use wawp::{Error, RetryPolicy, Transport};
+use crate::common::*;
+use wawp::{Error, RetryPolicy, Transport, VerifyOutcome};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -43,16 +41,68 @@ async fn send_retries_a_503_then_succeeds() {
 }
 
 #[tokio::test]
-async fn send_retries_502_and_504_until_attempts_run_out() {
+async fn a_502_or_504_on_send_is_not_retried_and_says_a_code_may_be_out() {
     for status in [502, 504] {
         let server = server_answering(SEND_PATH, ResponseTemplate::new(status), 100).await;
+        then_succeed(&server, SEND_PATH).await;
         let err = client(&server, Transport::Post)
             .send_otp(&phone())
             .await
             .unwrap_err();
-        assert_eq!(err.status(), Some(status));
-        assert_eq!(received(&server).await.len(), 3, "max_attempts(3)");
+        assert_eq!(
+            err,
+            Error::OutcomeUnknown {
+                status,
+                message: None
+            }
+        );
+        assert!(
+            err.to_string().contains("a code may have been sent"),
+            "{err}"
+        );
+        assert_eq!(received(&server).await.len(), 1, "{status}");
     }
+}
+
+#[tokio::test]
+async fn the_deadline_stops_retries() {
+    let server = server_answering(SEND_PATH, ResponseTemplate::new(503), 100).await;
+    let client = builder(&server, Transport::Post)
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(50)
+                .base_delay(Duration::from_millis(200))
+                .max_delay(Duration::from_millis(200))
+                .deadline(Duration::from_millis(300)),
+        )
+        .build()
+        .unwrap();
+    let err = client.send_otp(&phone()).await.unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    // Each wait is at least 100 ms: no more than 3 attempts fit in 300 ms.
+    let attempts = received(&server).await.len();
+    assert!((1..=3).contains(&attempts), "{attempts} attempts");
+}
+
+#[tokio::test]
+async fn the_deadline_cuts_a_slow_attempt() {
+    let server = MockServer::start().await;
+    Mock::given(path(SEND_PATH))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(sent_body())
+                .set_delay(Duration::from_secs(5)),
+        )
+        .mount(&server)
+        .await;
+    let client = builder(&server, Transport::Post)
+        .timeout(Duration::from_secs(30))
+        .retry(RetryPolicy::default().deadline(Duration::from_millis(200)))
+        .build()
+        .unwrap();
+    // Without the deadline the answer would arrive, after 5 s.
+    assert_eq!(client.send_otp(&phone()).await.unwrap_err(), Error::Timeout);
+    assert_eq!(received(&server).await.len(), 1);
 }
 
 #[tokio::test]
@@ -73,12 +123,16 @@ async fn a_429_is_never_retried() {
         let server = server_answering(route, answer, 100).await;
         then_succeed(&server, route).await;
         let client = client(&server, Transport::Post);
-        let result = if route == SEND_PATH {
-            client.send_otp(&phone()).await.map(drop)
+        if route == SEND_PATH {
+            let err = client.send_otp(&phone()).await.unwrap_err();
+            assert_eq!(err.status(), Some(429));
         } else {
-            client.verify_otp(&phone(), "123456").await.map(drop)
-        };
-        assert_eq!(result.unwrap_err().status(), Some(429), "{route}");
+            let outcome = client.verify_otp(&phone(), &code("123456")).await.unwrap();
+            assert!(
+                matches!(outcome, VerifyOutcome::LockedOut { .. }),
+                "{outcome:?}"
+            );
+        }
         assert_eq!(received(&server).await.len(), 1, "{route}");
     }
 }
@@ -89,7 +143,7 @@ async fn a_verify_that_reached_the_server_is_never_retried() {
         let server = server_answering(VERIFY_PATH, ResponseTemplate::new(status), 100).await;
         then_succeed(&server, VERIFY_PATH).await;
         let err = client(&server, Transport::Post)
-            .verify_otp(&phone(), "123456")
+            .verify_otp(&phone(), &code("123456"))
             .await
             .unwrap_err();
         assert_eq!(
@@ -158,7 +212,7 @@ async fn a_slow_server_times_out_without_retry() {
         let result = if route == SEND_PATH {
             client.send_otp(&phone()).await.map(drop)
         } else {
-            client.verify_otp(&phone(), "123456").await.map(drop)
+            client.verify_otp(&phone(), &code("123456")).await.map(drop)
         };
         assert_eq!(result.unwrap_err(), Error::Timeout, "{route}");
         assert!(started.elapsed() < Duration::from_secs(1), "{route}");
@@ -189,7 +243,10 @@ async fn a_refused_connection_is_retried_then_reported() {
             .retry(fast_retry())
             .build()
             .unwrap();
-        let err = client.verify_otp(&phone(), "123456").await.unwrap_err();
+        let err = client
+            .verify_otp(&phone(), &code("123456"))
+            .await
+            .unwrap_err();
         let Error::Connection { message } = &err else {
             panic!("{err:?}");
         };

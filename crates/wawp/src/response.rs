@@ -1,0 +1,269 @@
+//! The generated client's raw result → a value, a refusal (a status with
+//! its scrubbed message) or a [`Failure`]; and refusals → typed errors.
+
+use std::error::Error as _;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_LENGTH, HeaderMap};
+use wawp_openapi::types::ErrorBody;
+use wawp_openapi::{BodyTooLarge, Record, ResponseValue};
+
+use crate::retry::{Failure, Op};
+use crate::scrub::Redactor;
+use crate::summary::{self, truncate};
+use crate::{Error, MAX_BODY_BYTES};
+
+type RawError = wawp_openapi::Error<ErrorBody>;
+
+/// Without a usable `Retry-After`, Wawp's documented per-recipient send
+/// cooldown.
+const DEFAULT_SEND_COOLDOWN: Duration = Duration::from_secs(60);
+/// The range a 429's `Retry-After` is kept in: `0`, a past date or a
+/// huge value would tell the caller nonsense.
+const RETRY_AFTER_RANGE: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(3600));
+
+/// A 429's `Retry-After`, kept within 1 s and 1 hour.
+pub(crate) fn clamp_retry_after(wait: Duration) -> Duration {
+    wait.clamp(RETRY_AFTER_RANGE.0, RETRY_AFTER_RANGE.1)
+}
+
+/// A non-2xx answer, read and scrubbed.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) status: StatusCode,
+    /// `Retry-After`, as sent (not clamped).
+    pub(crate) retry_after: Option<Duration>,
+    /// The body's `code` field, when it is JSON with one.
+    pub(crate) code: Option<String>,
+    /// The message, scrubbed and truncated.
+    pub(crate) message: Option<String>,
+}
+
+/// What one attempt got back.
+pub(crate) enum Answer<T> {
+    Success(u16, T),
+    Refused(Refusal),
+}
+
+/// Reads the generated client's result, with the [`Record`] of what the
+/// transport saw.
+pub(crate) async fn read<T>(
+    result: Result<ResponseValue<T>, RawError>,
+    record: &Record,
+    redactor: &Redactor<'_>,
+    parse: fn(&[u8]) -> Option<T>,
+) -> Result<Answer<T>, Failure> {
+    let message = |text: Option<String>| text.map(|m| truncate(redactor.scrub(&m)));
+    let too_large = match &result {
+        Err(RawError::ResponseBodyError(e)) => BodyTooLarge::find(e).is_some(),
+        Err(_) => record.body_too_large(),
+        Ok(_) => false,
+    };
+    if too_large {
+        let status = record.status().map_or(0, |s| s.as_u16());
+        return Err(Error::BodyTooLarge { status }.into());
+    }
+    match result {
+        Ok(value) => Ok(Answer::Success(value.status().as_u16(), value.into_inner())),
+        Err(RawError::ErrorResponse(value)) => {
+            let status = value.status();
+            let retry_after = summary::retry_after(value.headers());
+            let body = value.into_inner();
+            let code = body
+                .code
+                .as_ref()
+                .and_then(|c| c.as_str())
+                .map(str::to_owned);
+            let text = serde_json::to_value(&body)
+                .ok()
+                .and_then(|json| summary::json_message(&json));
+            Ok(Answer::Refused(Refusal {
+                status,
+                retry_after,
+                code: code.map(|c| truncate(redactor.scrub(&c))),
+                message: message(text),
+            }))
+        }
+        Err(RawError::InvalidResponsePayload(bytes, _)) => {
+            // The hook saw the status even though the body did not parse.
+            let status = record.status().unwrap_or(StatusCode::OK);
+            if status.is_success() {
+                return Err(Error::UnparseableBody {
+                    status: status.as_u16(),
+                }
+                .into());
+            }
+            Ok(Answer::Refused(refusal(
+                status,
+                record.headers(),
+                &bytes,
+                redactor,
+            )))
+        }
+        Err(RawError::UnexpectedResponse(response)) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = read_capped(response).await?;
+            if status.is_success() {
+                return match parse(&bytes) {
+                    Some(value) => Ok(Answer::Success(status.as_u16(), value)),
+                    None => Err(Error::UnparseableBody {
+                        status: status.as_u16(),
+                    }
+                    .into()),
+                };
+            }
+            Ok(Answer::Refused(refusal(status, &headers, &bytes, redactor)))
+        }
+        Err(RawError::CommunicationError(e)) => Err(network_failure(e, redactor, true)),
+        Err(RawError::ResponseBodyError(e) | RawError::InvalidUpgrade(e)) => {
+            Err(network_failure(e, redactor, false))
+        }
+        Err(RawError::InvalidRequest(_) | RawError::Custom(_)) => Err(Error::Connection {
+            message: "the request could not be built from this configuration".to_owned(),
+        }
+        .into()),
+    }
+}
+
+fn refusal(
+    status: StatusCode,
+    headers: &HeaderMap,
+    bytes: &[u8],
+    redactor: &Redactor<'_>,
+) -> Refusal {
+    let code = serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|json| json["code"].as_str().map(|c| truncate(redactor.scrub(c))));
+    Refusal {
+        status,
+        retry_after: summary::retry_after(headers),
+        code,
+        message: summary::summarize(bytes, headers).map(|m| truncate(redactor.scrub(&m))),
+    }
+}
+
+/// The error for a refusal that is not an operation's own outcome: 401,
+/// 429 on send, 5xx, redirects and other 4xx.
+pub(crate) fn refusal_error(op: Op, refusal: Refusal) -> Failure {
+    let Refusal {
+        status,
+        retry_after,
+        message,
+        ..
+    } = refusal;
+    let code = status.as_u16();
+    let error = match code {
+        401 => Error::Unauthorized { message },
+        429 => Error::SendCooldown {
+            retry_after: retry_after.map_or(DEFAULT_SEND_COOLDOWN, clamp_retry_after),
+        },
+        502 | 504 if op == Op::Send => Error::OutcomeUnknown {
+            status: code,
+            message,
+        },
+        500..=599 => Error::Server {
+            status: code,
+            message,
+        },
+        300..=399 => Error::Rejected {
+            status: code,
+            message: "unexpected redirect (redirects are not followed); check the base URL"
+                .to_owned(),
+        },
+        _ => Error::Rejected {
+            status: code,
+            message: message
+                .unwrap_or_else(|| status.canonical_reason().unwrap_or("no message").to_owned()),
+        },
+    };
+    Failure {
+        error,
+        not_sent: false,
+        retry_after: if status.is_server_error() {
+            retry_after
+        } else {
+            None
+        },
+    }
+}
+
+fn network_failure(e: reqwest::Error, redactor: &Redactor<'_>, before_response: bool) -> Failure {
+    let not_sent = before_response && e.is_connect();
+    let error = if e.is_timeout() {
+        Error::Timeout
+    } else {
+        Error::Connection {
+            message: truncate(redactor.scrub(&describe_reqwest(e))),
+        }
+    };
+    Failure {
+        error,
+        not_sent,
+        retry_after: None,
+    }
+}
+
+/// A reqwest error and its causes as one line, without the request URL
+/// (which holds the token with [`crate::Transport::Query`]).
+pub(crate) fn describe_reqwest(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+/// The body, at most [`MAX_BODY_BYTES`]: a larger declared length is
+/// refused before reading, a longer stream stops at the cap.
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Failure> {
+    let status = response.status().as_u16();
+    let too_large = || Failure::from(Error::BodyTooLarge { status });
+    let declared = response
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(bytes),
+            Err(e) if e.is_timeout() => return Err(Error::Timeout.into()),
+            // A body cut short still tells what it began with.
+            Err(_) => return Ok(bytes),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_kept_in_a_sane_range() {
+        assert_eq!(clamp_retry_after(Duration::ZERO), Duration::from_secs(1));
+        assert_eq!(
+            clamp_retry_after(Duration::from_secs(42)),
+            Duration::from_secs(42)
+        );
+        assert_eq!(
+            clamp_retry_after(Duration::from_secs(u64::MAX)),
+            Duration::from_secs(3600)
+        );
+    }
+}

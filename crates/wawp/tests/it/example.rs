@@ -1,0 +1,52 @@
+//! The `send_otp` example refuses what it cannot read with exit status 2
+//! and never repeats an argument (it may be a phone number).
+
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// `target/debug/examples/send_otp`, built by `cargo test` with the tests.
+fn example() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let path = dir.join("examples").join("send_otp");
+    assert!(
+        path.exists(),
+        "build the examples first: {}",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn a_non_utf8_argument_exits_2_without_echoing_it() {
+    let mut bytes = b"+2012345678".to_vec();
+    bytes.push(0xff);
+    bytes.push(b'9');
+    let output = Command::new(example())
+        .arg(std::ffi::OsString::from_vec(bytes))
+        .env("WAWP_INSTANCE_ID", "i")
+        .env("WAWP_ACCESS_TOKEN", "t")
+        .env("WAWP_BASE_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("argument 1 is not valid UTF-8"), "{stderr}");
+    assert!(!stderr.contains("2012345678"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn an_invalid_number_exits_2_without_echoing_it() {
+    let output = Command::new(example())
+        .args(["+20 12", "--lang", "ar"])
+        .env("WAWP_INSTANCE_ID", "i")
+        .env("WAWP_ACCESS_TOKEN", "t")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("invalid phone number"), "{stderr}");
+    assert!(!stderr.contains("+20 12"), "{stderr}");
+}

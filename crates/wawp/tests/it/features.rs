@@ -1,0 +1,65 @@
+//! The optional features: `serde` and `raw` (run with
+//! `cargo test -p wawp --all-features`).
+
+#[cfg(feature = "serde")]
+#[test]
+fn checked_types_round_trip_through_serde_and_are_checked_on_the_way_in() {
+    use wawp::{Footer, Lang, PhoneNumber, SentOtp, VerifyOutcome};
+
+    let phone: PhoneNumber = "+20 123 456 7890".parse().unwrap();
+    let json = serde_json::to_string(&(phone.clone(), Lang::Ar)).unwrap();
+    assert_eq!(json, r#"["+201234567890","ar"]"#);
+    let back: (PhoneNumber, Lang) = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, (phone, Lang::Ar));
+    assert!(serde_json::from_str::<Footer>(r#""two\nlines""#).is_err());
+    assert!(serde_json::from_str::<PhoneNumber>(r#""0123""#).is_err());
+    let sent = SentOtp::new("job", std::time::Duration::from_secs(300), "sent");
+    let json = serde_json::to_value(&sent).unwrap();
+    assert_eq!(json["job_id"], "job");
+    let outcome = VerifyOutcome::WrongCode {
+        attempts_left: Some(2),
+        message: None,
+    };
+    let back: VerifyOutcome =
+        serde_json::from_value(serde_json::to_value(&outcome).unwrap()).unwrap();
+    assert_eq!(back, outcome);
+}
+
+/// With the caller's own reqwest client there is no bearer header: the
+/// token travels in the POST body, still never in the URL.
+#[cfg(feature = "raw")]
+#[tokio::test]
+async fn an_own_reqwest_client_sends_the_token_in_the_body() {
+    use crate::common::*;
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    Mock::given(path(SEND_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(sent_body()))
+        .mount(&server)
+        .await;
+    // reqwest has no crypto provider of its own here: give it one.
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(rustls::RootCertStore::empty())
+    .with_no_client_auth();
+    let own = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .no_proxy()
+        .build()
+        .unwrap();
+    let client = builder(&server, wawp::Transport::Post)
+        .with_reqwest_client(own)
+        .build()
+        .unwrap();
+    client.send_otp(&phone()).await.unwrap();
+    let request = &received(&server).await[0];
+    assert!(request.headers.get("authorization").is_none());
+    assert!(!request.url.as_str().contains(TOKEN));
+    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(body["access_token"], TOKEN);
+}

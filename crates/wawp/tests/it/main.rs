@@ -1,0 +1,13 @@
+//! The `wawp` crate's integration tests, one binary: every server is a
+//! wiremock on 127.0.0.1 started by the test itself.
+
+mod common;
+mod errors;
+mod example;
+mod features;
+mod from_env;
+mod hostile;
+mod leaks;
+mod requests;
+mod retries;
+mod validation;
