@@ -110,6 +110,7 @@ impl TestBot {
         let (stop, stopped) = oneshot::channel::<()>();
         let options = wawp_bot::Options {
             clock: clock.clone(),
+            ..Default::default()
         };
         let task = tokio::spawn(wawp_bot::run_with(config, options, async {
             let _ = stopped.await;
