@@ -248,7 +248,7 @@ pub(crate) async fn run(bot: &Bot, settings: Polling, stop: &Stop, handle: Handl
             };
             let (tx, rx) = mpsc::unbounded_channel();
             let _ = tx.send(update);
-            tasks.spawn(worker(rx, handle.clone(), done_tx.clone()));
+            tasks.spawn(worker(rx, handle.clone(), done_tx.clone(), stop.clone()));
             workers.insert(key, tx);
         }
         workers.retain(|_, tx| !tx.is_closed());
@@ -315,11 +315,14 @@ fn chat_key(update: &Update) -> String {
     }
 }
 
-/// Handles one chat's updates in order; ends when idle.
+/// Handles one chat's updates in order; ends when idle. After a stop, the
+/// updates still queued are not started: they are reported for another try
+/// (after a restart).
 async fn worker(
     mut rx: mpsc::UnboundedReceiver<Update>,
     handle: HandleFn,
     done: mpsc::UnboundedSender<(u32, Handled)>,
+    stop: Stop,
 ) {
     loop {
         let update = match tokio::time::timeout(WORKER_IDLE, rx.recv()).await {
@@ -330,13 +333,21 @@ async fn worker(
                 rx.close();
                 while let Ok(update) = rx.try_recv() {
                     let id = update.id.0;
-                    let _ = done.send((id, handle(update).await));
+                    let _ = done.send((id, handle_unless_stopped(&handle, update, &stop).await));
                 }
                 return;
             }
         };
         let id = update.id.0;
-        let _ = done.send((id, handle(update).await));
+        let _ = done.send((id, handle_unless_stopped(&handle, update, &stop).await));
+    }
+}
+
+async fn handle_unless_stopped(handle: &HandleFn, update: Update, stop: &Stop) -> Handled {
+    if stop.requested() {
+        Handled::Retry
+    } else {
+        handle(update).await
     }
 }
 

@@ -104,13 +104,22 @@ pub fn config(telegram: &FakeTelegram, wawp_url: &str, db_path: PathBuf) -> Conf
 impl TestBot {
     /// Starts the bot and waits until it polls.
     pub async fn start(telegram: &FakeTelegram, config: Config) -> TestBot {
+        TestBot::start_with(telegram, config, wawp_bot::app::DEFAULT_SHUTDOWN_TIMEOUT).await
+    }
+
+    /// [`TestBot::start`] with a shutdown timeout.
+    pub async fn start_with(
+        telegram: &FakeTelegram,
+        config: Config,
+        shutdown_timeout: Duration,
+    ) -> TestBot {
         wawp_testkit::logs::capture();
         let clock = Arc::new(ManualClock::new());
         let db_path = config.db_path.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let options = wawp_bot::Options {
             clock: clock.clone(),
-            ..Default::default()
+            shutdown_timeout,
         };
         let task = tokio::spawn(wawp_bot::run_with(config, options, async {
             let _ = stopped.await;
