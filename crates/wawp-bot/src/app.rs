@@ -16,10 +16,14 @@ use crate::commands::Command;
 use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::dedup::KEEP_CLAIMS;
-use crate::handlers::{self, Admins, Settings, TgBot};
+use crate::delivery::Outbox;
+use crate::handlers::{self, Admins, Ctx, RefusalLimiter, Settings};
 use crate::listener::{self, HandleFn, Handled, Polling, Stop};
 use crate::ratelimit::{Clock, RateLimiter, SystemClock};
 use crate::telemetry::describe_telegram_error;
+
+/// A refused user is answered (and audited) once per this window.
+const REFUSAL_WINDOW: Duration = Duration::from_secs(60);
 
 /// How often old claimed update ids are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -131,22 +135,25 @@ async fn serve(
     };
     tracing::info!(bot = %me.username(), admins = config.admins.len(), "connected to Telegram");
 
-    let deps = dptree::deps![
-        bot.clone(),
-        me.clone(),
-        db.clone(),
-        backend.wawp.clone(),
-        Admins(Arc::new(config.admins.clone())),
-        Arc::new(RateLimiter::new(
-            config.send_limit,
-            Duration::from_secs(60),
-            options.clock
-        )),
-        Settings {
+    let ctx = Ctx {
+        bot: bot.clone(),
+        me: me.clone(),
+        outbox: Outbox::default(),
+        db: db.clone(),
+        wawp: backend.wawp.clone(),
+        admins: Admins(Arc::new(config.admins.clone())),
+        settings: Settings {
             bot_id: me.id.0,
             max_update_age: config.max_update_age,
-        }
-    ];
+        },
+        limiter: Arc::new(RateLimiter::new(
+            config.send_limit,
+            Duration::from_secs(60),
+            options.clock,
+        )),
+        refusals: Arc::new(RefusalLimiter::new(REFUSAL_WINDOW)),
+    };
+    let deps = dptree::deps![ctx];
     let tree = Arc::new(handlers::schema());
     let handle: HandleFn = Arc::new(move |update: Update| {
         let tree = Arc::clone(&tree);
@@ -191,7 +198,7 @@ async fn serve(
 }
 
 /// `getMe`, the command menu, and no webhook.
-async fn connect(bot: &TgBot) -> Result<Me, RunError> {
+async fn connect(bot: &Bot) -> Result<Me, RunError> {
     let me = bot.get_me().await.map_err(|err| match &err {
         teloxide::RequestError::Api(teloxide::ApiError::InvalidToken) => {
             RunError::TelegramToken(describe_telegram_error(&err))
@@ -207,7 +214,7 @@ async fn connect(bot: &TgBot) -> Result<Me, RunError> {
 
 /// The Bot API client: teloxide's recommended reqwest settings and the
 /// configured server.
-fn telegram_bot(config: &Config) -> Result<TgBot, RunError> {
+fn telegram_bot(config: &Config) -> Result<Bot, RunError> {
     let client = teloxide::net::default_reqwest_settings()
         .build()
         .map_err(|_| RunError::Telegram("cannot build the HTTP client".into()))?;
@@ -218,7 +225,7 @@ fn telegram_bot(config: &Config) -> Result<TgBot, RunError> {
 }
 
 /// Long polling needs no webhook: remove one left by an earlier deployment.
-async fn delete_webhook(bot: &TgBot) -> Result<(), RunError> {
+async fn delete_webhook(bot: &Bot) -> Result<(), RunError> {
     let info = bot
         .get_webhook_info()
         .await

@@ -40,14 +40,6 @@ pub enum Command {
 }
 
 impl Command {
-    /// Whether only admins, in a private chat, may use it.
-    pub fn is_admin_only(&self) -> bool {
-        matches!(
-            self,
-            Command::Send(_) | Command::Verify(_) | Command::History(_)
-        )
-    }
-
     /// The recipient named in a `/send` or `/verify`, if one can be read.
     pub fn recipient_hint(&self) -> Option<PhoneNumber> {
         match self {
@@ -55,6 +47,31 @@ impl Command {
             _ => None,
         }
     }
+}
+
+/// Recognises a command the way people type it: `/name` or
+/// `/name@this_bot`, then any whitespace (space, tab, newline) before the
+/// arguments. `None` for text that is not one of the commands, or a command
+/// addressed to another bot.
+pub fn parse_command(text: &str, bot_username: &str) -> Option<Command> {
+    let rest = text.trim_start().strip_prefix('/')?;
+    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    let (word, args) = rest.split_at(end);
+    let name = match word.split_once('@') {
+        Some((name, bot)) if bot.eq_ignore_ascii_case(bot_username) => name,
+        Some(_) => return None,
+        None => word,
+    };
+    let args = args.trim().to_owned();
+    Some(match name.to_ascii_lowercase().as_str() {
+        "start" => Command::Start,
+        "help" => Command::Help,
+        "whoami" => Command::Whoami,
+        "send" => Command::Send(args),
+        "verify" => Command::Verify(args),
+        "history" => Command::History(args),
+        _ => return None,
+    })
 }
 
 /// Arguments of `/send`.
@@ -237,7 +254,7 @@ mod tests {
 
     #[test]
     fn commands_are_recognised_with_their_raw_arguments() {
-        let parse = |text| Command::parse(text, "wawp_test_bot");
+        let parse = |text| parse_command(text, "wawp_test_bot").ok_or(());
         assert_eq!(
             parse("/send +201234567890 ar").unwrap(),
             Command::Send("+201234567890 ar".into())
@@ -250,6 +267,29 @@ mod tests {
         assert_eq!(parse("/whoami").unwrap(), Command::Whoami);
         assert!(parse("/nope").is_err());
         assert!(parse("/send@another_bot +201234567890").is_err());
+        assert_eq!(parse("/Whoami@Wawp_Test_Bot").unwrap(), Command::Whoami);
+    }
+
+    #[test]
+    fn any_whitespace_ends_the_command_name() {
+        let parse = |text| parse_command(text, "wawp_test_bot");
+        for text in [
+            "/send\n+201234567890 ar",
+            "/send\t+201234567890 ar",
+            "/send  +201234567890 ar ",
+            "/send@wawp_test_bot\n+201234567890 ar",
+        ] {
+            assert_eq!(
+                parse(text),
+                Some(Command::Send("+201234567890 ar".into())),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            parse("/verify\n+201234567890\n123456"),
+            Some(Command::Verify("+201234567890\n123456".into()))
+        );
+        assert_eq!(parse("send +201234567890"), None);
     }
 
     #[test]

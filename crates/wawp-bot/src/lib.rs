@@ -6,10 +6,12 @@
 //! |---|---|
 //! | [`config`] | flags, environment, `--config` file; one-line errors |
 //! | [`app`] | [`run`]: start, poll, shut down |
-//! | [`handlers`] | the dptree handler tree and its endpoints |
-//! | [`commands`] | the commands and their argument parsing |
-//! | [`reply`] | the reply texts (HTML, escaped) |
-//! | [`backend`] | the `wawp` client, or the in-process sandbox |
+//! | `listener` | long polling that confirms only handled updates |
+//! | `handlers` | the dptree handler tree and its endpoints |
+//! | `commands` | the commands and their argument parsing |
+//! | `reply` | the reply texts (HTML, escaped) |
+//! | `delivery` | replies split to fit, paced (admins first), retried |
+//! | `backend` | the `wawp` client, or the in-process sandbox |
 //! | [`db`] | SQLite: durability, migrations, blocking calls |
 //! | [`audit`] | the audit log |
 //! | [`dedup`] | exactly-once handling of updates |
@@ -19,15 +21,16 @@
 
 pub mod app;
 pub mod audit;
-pub mod backend;
-pub mod commands;
+pub(crate) mod backend;
+pub(crate) mod commands;
 pub mod config;
 pub mod db;
 pub mod dedup;
-pub mod handlers;
+pub(crate) mod delivery;
+pub(crate) mod handlers;
 mod listener;
 pub mod ratelimit;
-pub mod reply;
+pub(crate) mod reply;
 pub mod shutdown;
 pub mod telemetry;
 

@@ -81,38 +81,21 @@ pub fn whoami(id: Option<u64>, is_admin: bool) -> String {
     }
 }
 
-/// Why an admin command was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// The caller is not in `WAWP_BOT_ADMINS`.
-    NotAdmin,
-    /// An admin, but in a group.
-    NotPrivate,
+/// An admin command from someone who is not an admin.
+pub fn refused(id: Option<u64>) -> String {
+    format!(
+        "⛔ Only this bot's admins may use that command. Nothing was sent; the attempt was logged.\n\
+         Your user id is <code>{}</code>: give it to whoever runs the bot if you should be an admin.",
+        id.map_or_else(|| "unknown".to_owned(), |id| id.to_string())
+    )
 }
 
-impl Refusal {
-    /// The error kind stored in the audit log.
-    pub fn kind(self) -> &'static str {
-        match self {
-            Refusal::NotAdmin => "not_admin",
-            Refusal::NotPrivate => "not_private",
-        }
-    }
-}
-
-/// An admin command refused.
-pub fn refused(refusal: Refusal, id: Option<u64>, bot_username: &str) -> String {
-    match refusal {
-        Refusal::NotAdmin => format!(
-            "⛔ Only this bot's admins may use that command. Nothing was sent; the attempt was logged.\n\
-             Your user id is <code>{}</code>: give it to whoever runs the bot if you should be an admin.",
-            id.map_or_else(|| "unknown".to_owned(), |id| id.to_string())
-        ),
-        Refusal::NotPrivate => format!(
-            "⛔ Admin commands work only in a private chat with me (@{}). Nothing was sent.",
-            escape(bot_username)
-        ),
-    }
+/// The one line everyone gets in a group (the bot then leaves).
+pub fn private_only(bot_username: &str) -> String {
+    format!(
+        "This bot works only in a private chat: message @{}. Leaving this chat.",
+        escape(bot_username)
+    )
 }
 
 /// A command older than the maximum age.
@@ -138,6 +121,11 @@ pub fn audit_unavailable() -> String {
     "⚠️ The audit log cannot be written right now, so nothing was done. \
      Tell whoever runs the bot (see its log)."
         .to_owned()
+}
+
+/// The audit log cannot be read, for `/history`.
+pub fn audit_unreadable() -> String {
+    "⚠️ The audit log cannot be read right now. Tell whoever runs the bot (see its log).".to_owned()
 }
 
 /// A successful send.
@@ -264,7 +252,13 @@ pub fn history(entries: &[Entry]) -> String {
             text.push(' ');
             text.push_str(&escape(part));
         }
-        text.push_str(&format!(" · <b>{}</b>", escape(&entry.outcome)));
+        // A row still pending was written before a Wawp call whose end the
+        // bot did not record (a crash, or a call in flight right now).
+        let outcome = match entry.outcome.as_str() {
+            "pending" => "outcome unknown",
+            other => other,
+        };
+        text.push_str(&format!(" · <b>{}</b>", escape(outcome)));
         if let Some(kind) = &entry.error_kind {
             text.push_str(&format!(" ({})", escape(kind)));
         }

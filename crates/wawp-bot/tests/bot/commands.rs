@@ -123,7 +123,7 @@ async fn verify_answers_verified_wrong_code_and_locked_out() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_non_admin_is_refused_audited_and_nothing_is_sent() {
+async fn a_non_admin_is_refused_once_per_window_audited_and_nothing_is_sent() {
     let (telegram, wawp, bot, dir) = setup().await;
 
     let reply = telegram
@@ -136,29 +136,20 @@ async fn a_non_admin_is_refused_audited_and_nothing_is_sent() {
     );
     assert!(reply.text.contains(&format!("<code>{STRANGER}</code>")));
 
-    let reply = telegram.ask(private_message(STRANGER, "/history")).await;
-    assert!(reply.text.starts_with("⛔"), "{}", reply.text);
-
-    // An admin in a group is refused too: admin commands are for private chats.
-    let reply = telegram
-        .ask(group_message(
-            ADMIN,
-            &format!("/send@{BOT_USERNAME} {PHONE}"),
-        ))
-        .await;
-    assert!(
-        reply.text.contains("only in a private chat"),
-        "{}",
-        reply.text
-    );
-
-    // /whoami works for anyone.
+    // Within the window, more refused commands get no answer and no row.
+    telegram.push(private_message(STRANGER, "/history"));
+    telegram.push(private_message(
+        STRANGER,
+        &format!("/verify {PHONE} 123456"),
+    ));
+    // /whoami works for anyone (and proves the two above were handled).
     let reply = telegram.ask(private_message(STRANGER, "/whoami")).await;
     assert!(
         reply.text.contains(&format!("<code>{STRANGER}</code>")),
         "{}",
         reply.text
     );
+    assert_eq!(telegram.sent().len(), 2);
 
     assert_eq!(wawp.requests(), 0);
     bot.stop().await;
@@ -176,28 +167,70 @@ async fn a_non_admin_is_refused_audited_and_nothing_is_sent() {
         .collect();
     assert_eq!(
         summary,
-        [
-            (
-                Some("6666"),
-                Some("send"),
-                Some("refused"),
-                Some("not_admin")
-            ),
-            (
-                Some("6666"),
-                Some("history"),
-                Some("refused"),
-                Some("not_admin")
-            ),
-            (
-                Some("1001"),
-                Some("send"),
-                Some("refused"),
-                Some("not_private")
-            ),
-        ]
+        [(
+            Some("6666"),
+            Some("send"),
+            Some("refused"),
+            Some("not_admin")
+        )]
     );
     assert!(captured_logs().contains("refused an admin command"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_gets_the_same_line_from_everyone_and_the_bot_leaves() {
+    let (telegram, wawp, bot, dir) = setup().await;
+    let mut texts = Vec::new();
+    for (user, text) in [
+        (ADMIN, "/whoami".to_owned()),
+        (STRANGER, "/whoami".to_owned()),
+        (ADMIN, format!("/send@{BOT_USERNAME} {PHONE}")),
+        (STRANGER, format!("/send {PHONE}")),
+    ] {
+        texts.push(telegram.ask(group_message(user, &text)).await.text);
+    }
+    assert!(texts.iter().all(|t| *t == texts[0]), "{texts:#?}");
+    assert_eq!(
+        texts[0],
+        format!(
+            "This bot works only in a private chat: message @{BOT_USERNAME}. Leaving this chat."
+        )
+    );
+    let left = telegram.calls_to("leaveChat");
+    assert_eq!(left.len(), 4);
+    assert_eq!(left[0].params["chat_id"], GROUP_CHAT);
+
+    // Added to a group: it leaves without a word.
+    let sent = telegram.sent().len();
+    telegram.push(wawp_testkit::updates::added_to_group(
+        wawp_testkit::updates::From::new(ADMIN, ADMIN_NAME),
+        BOT_ID,
+        BOT_USERNAME,
+    ));
+    wawp_testkit::wait::until("leaving", Duration::from_secs(10), || {
+        (telegram.calls_to("leaveChat").len() == 5).then_some(())
+    })
+    .await;
+    assert_eq!(telegram.sent().len(), sent);
+    assert_eq!(wawp.requests(), 0);
+    bot.stop().await;
+    assert!(audit_rows(&bot_db(&dir)).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_followed_by_a_newline_or_a_tab_is_recognised() {
+    let (telegram, wawp, bot, _dir) = setup().await;
+    let reply = telegram
+        .ask(private_message(ADMIN, &format!("/send\n{PHONE}\tar")))
+        .await;
+    assert!(reply.text.starts_with("✅ Code sent"), "{}", reply.text);
+    assert_eq!(wawp.state.messages()[0].lang, wawp::Lang::Ar);
+    let code = last_code(&wawp);
+    let reply = telegram
+        .ask(private_message(ADMIN, &format!("/verify\t{PHONE}\n{code}")))
+        .await;
+    assert!(reply.text.starts_with("✅ Verified"), "{}", reply.text);
+    bot.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
