@@ -7,7 +7,8 @@
 //!   non-admin's waiting for the same slot.
 //! - A 429 is waited out (at most [`MAX_RETRY_AFTER`]); a 5xx, an HTML
 //!   error page, a body that is not JSON or a dropped connection is tried
-//!   again with back-off, [`MAX_TRIES`] times in all. What still fails is
+//!   again with back-off, [`MAX_TRIES`] times in all (teloxide itself waits
+//!   10 s after any 5xx answer before it returns the error). What still fails is
 //!   returned, so the caller can record that the reply was not delivered.
 //!   (A retry after a dropped connection may show the admin a message twice;
 //!   that beats showing it never.)
@@ -28,7 +29,8 @@ pub(crate) use pace::Pacer;
 pub(crate) const MAX_TRIES: u32 = 4;
 /// The longest 429 `retry_after` a reply waits out.
 pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
-/// The pace of all replies together.
+/// The pace of all replies together (with [`pace::BURST`], at most 29 in
+/// any one second: under Telegram's 30).
 pub(crate) const MESSAGES_PER_SECOND: u32 = 25;
 /// The first wait before trying a message again; doubled each time.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);

@@ -7,11 +7,13 @@ use tokio::time::Instant;
 
 use super::Priority;
 
-/// A token bucket of `rate` messages per second (bursts up to `rate`), where
-/// a non-admin waits while any admin is waiting.
+/// A token bucket of `rate` messages per second with bursts of at most
+/// [`BURST`] (so at most `rate + BURST` in any one second), where a
+/// non-admin waits while any admin is waiting.
 #[derive(Debug)]
 pub(crate) struct Pacer {
     rate: f64,
+    burst: f64,
     state: Mutex<State>,
 }
 
@@ -21,6 +23,9 @@ struct State {
     last: Instant,
     admins_waiting: usize,
 }
+
+/// The most messages sent back to back.
+pub(crate) const BURST: u32 = 4;
 
 /// Counts an admin as waiting until dropped (also when the wait is cancelled).
 struct Waiting<'a>(&'a Pacer);
@@ -35,10 +40,12 @@ impl Pacer {
     /// `rate` messages per second.
     pub(crate) fn new(rate: u32) -> Pacer {
         let rate = f64::from(rate.max(1));
+        let burst = f64::from(BURST);
         Pacer {
             rate,
+            burst,
             state: Mutex::new(State {
-                tokens: rate,
+                tokens: burst,
                 last: Instant::now(),
                 admins_waiting: 0,
             }),
@@ -57,7 +64,7 @@ impl Pacer {
                 let mut state = self.lock();
                 let now = Instant::now();
                 let refill = now.duration_since(state.last).as_secs_f64() * self.rate;
-                state.tokens = (state.tokens + refill).min(self.rate);
+                state.tokens = (state.tokens + refill).min(self.burst);
                 state.last = now;
                 let admins_ahead = state.admins_waiting - usize::from(waiting.is_some());
                 let may = priority == Priority::Admin || admins_ahead == 0;
@@ -86,8 +93,9 @@ mod tests {
     async fn an_admin_overtakes_waiting_non_admins() {
         let pacer = std::sync::Arc::new(Pacer::new(2));
         // Use up the burst.
-        pacer.acquire(Priority::Other).await;
-        pacer.acquire(Priority::Other).await;
+        for _ in 0..BURST {
+            pacer.acquire(Priority::Other).await;
+        }
         let order = std::sync::Arc::new(Mutex::new(Vec::new()));
         let mut tasks = Vec::new();
         for i in 0..3 {

@@ -5,6 +5,7 @@
 mod common;
 
 mod commands;
+mod faults;
 mod history;
 mod resilience;
 mod shutdown;
