@@ -13,10 +13,10 @@ use teloxide::utils::command::BotCommands;
 use crate::backend::{Backend, BackendError};
 use crate::commands::Command;
 use crate::config::Config;
-use crate::db::{Db, DbError};
-use crate::dedup::KEEP_CLAIMS;
 use crate::handlers::{self, Admins, HandlerError, Settings, TgBot};
-use crate::ratelimit::{Clock, RateLimiter, SystemClock};
+use crate::store::{
+    Clock, KEEP_CLAIMS, SendLimit, Store as Db, StoreError as DbError, StoreTarget, SystemClock,
+};
 use crate::telemetry::describe_telegram_error;
 
 /// How often old claimed update ids are pruned.
@@ -84,15 +84,14 @@ pub async fn run_with(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    let db_path = config.db_path.clone();
-    let db = tokio::task::spawn_blocking(move || Db::open(&db_path))
+    let target = StoreTarget::Sqlite(config.db_path.clone());
+    let db = Db::open(&target)
         .await
-        .map_err(|e| DbError::Task(e.to_string()))
-        .and_then(|r| r)
         .map_err(|source| RunError::Db {
-            path: config.db_path.display().to_string(),
+            path: target.to_string(),
             source,
-        })?;
+        })?
+        .with_clock(options.clock.clone());
     prune(&db).await;
 
     let backend = Backend::connect(&config).await?;
@@ -108,7 +107,7 @@ pub async fn run_with(
 
 async fn serve(
     config: &Config,
-    options: Options,
+    _options: Options,
     db: Db,
     backend: &Backend,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -136,11 +135,11 @@ async fn serve(
         db.clone(),
         backend.wawp.clone(),
         Admins(Arc::new(config.admins.clone())),
-        Arc::new(RateLimiter::new(
-            config.send_limit,
-            Duration::from_secs(60),
-            options.clock
-        )),
+        SendLimit {
+            limit: std::num::NonZeroU32::new(config.send_limit)
+                .unwrap_or(std::num::NonZeroU32::MIN),
+            window: Duration::from_secs(60),
+        },
         Settings {
             bot_id: me.id.0,
             max_update_age: config.max_update_age,

@@ -21,12 +21,12 @@ use teloxide::prelude::*;
 use teloxide::types::{Me, ParseMode};
 use teloxide::utils::command::BotCommands;
 
-use crate::audit::{Action, Caller, NewEntry, Outcome};
 use crate::backend::Wawp;
 use crate::commands::{self, ArgError, Command};
-use crate::db::{Db, DbError};
-use crate::ratelimit::RateLimiter;
 use crate::reply::{self, Call, Refusal, Usage};
+use crate::store::{
+    Action, Caller, NewEntry, Outcome, SendLimit, SendPermit, Store as Db, StoreError as DbError,
+};
 use crate::telemetry::describe_telegram_error;
 
 /// The bot type the handlers talk through. Telegram's flood limit is honoured
@@ -314,7 +314,7 @@ async fn send(
     args: String,
     db: Db,
     wawp: Wawp,
-    limiter: Arc<RateLimiter>,
+    limiter: SendLimit,
 ) -> HandlerResult {
     let args = match commands::parse_send(&args) {
         Ok(args) => args,
@@ -341,14 +341,22 @@ async fn send(
     entry.recipient = Some(args.phone.clone());
     entry.lang = Some(args.lang.clone());
 
-    if let Err(retry_in) = limiter.try_acquire(who.id) {
+    if let SendPermit::Limited { retry_in } = db
+        .try_acquire_send(who.id, limiter.limit, limiter.window)
+        .await?
+    {
         tracing::warn!(user_id = who.id, "send limit reached");
         entry.outcome = Outcome::RateLimited;
         entry.error_kind = Some("rate_limited".into());
         if audit_or_tell(&bot, &msg, &db, entry).await?.is_none() {
             return Ok(());
         }
-        return reply(&bot, &msg, reply::rate_limited(limiter.limit(), retry_in)).await;
+        return reply(
+            &bot,
+            &msg,
+            reply::rate_limited(limiter.limit.get(), retry_in),
+        )
+        .await;
     }
 
     // The pending row is committed before Wawp is called.

@@ -10,24 +10,18 @@
 //! | [`commands`] | the commands and their argument parsing |
 //! | [`reply`] | the reply texts (HTML, escaped) |
 //! | [`backend`] | the `wawp` client, or the in-process sandbox |
-//! | [`db`] | SQLite: durability, migrations, blocking calls |
-//! | [`audit`] | the audit log |
-//! | [`dedup`] | exactly-once handling of updates |
-//! | [`ratelimit`] | per-admin send limit |
+//! | [`store`] | SQLite or PostgreSQL: audit log, update claims, send limits |
 //! | [`shutdown`] | SIGINT/SIGTERM |
 //! | [`telemetry`] | logging without secrets |
 
 pub mod app;
-pub mod audit;
 pub mod backend;
 pub mod commands;
 pub mod config;
-pub mod db;
-pub mod dedup;
 pub mod handlers;
-pub mod ratelimit;
 pub mod reply;
 pub mod shutdown;
+pub mod store;
 pub mod telemetry;
 
 pub use app::{Options, RunError, run, run_with};

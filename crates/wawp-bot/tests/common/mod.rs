@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot};
 use wawp_bot::config::{Config, WawpSettings};
-use wawp_bot::ratelimit::ManualClock;
+use wawp_bot::store::ManualClock;
 
 /// The bot token every test uses (Telegram's shape: id, colon, 35 characters).
 pub const BOT_TOKEN: &str = "7000001:AAHfakeTelegramTokenForTests-0123456";
