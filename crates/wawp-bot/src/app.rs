@@ -15,7 +15,7 @@ use crate::commands::Command;
 use crate::config::Config;
 use crate::handlers::{self, Admins, HandlerError, Settings, TgBot};
 use crate::store::{
-    Clock, KEEP_CLAIMS, SendLimit, Store as Db, StoreError as DbError, StoreTarget, SystemClock,
+    Clock, KEEP_CLAIMS, SendLimit, Store as Db, StoreError as DbError, SystemClock,
 };
 use crate::telemetry::describe_telegram_error;
 
@@ -84,7 +84,7 @@ pub async fn run_with(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    let target = StoreTarget::Sqlite(config.db_path.clone());
+    let target = config.store.clone();
     let db = Db::open(&target)
         .await
         .map_err(|source| RunError::Db {
@@ -136,8 +136,7 @@ async fn serve(
         backend.wawp.clone(),
         Admins(Arc::new(config.admins.clone())),
         SendLimit {
-            limit: std::num::NonZeroU32::new(config.send_limit)
-                .unwrap_or(std::num::NonZeroU32::MIN),
+            limit: config.send_limit,
             window: Duration::from_secs(60),
         },
         Settings {
@@ -187,8 +186,12 @@ fn telegram_bot(config: &Config) -> Result<TgBot, RunError> {
     let client = teloxide::net::default_reqwest_settings()
         .build()
         .map_err(|_| RunError::Telegram("cannot build the HTTP client".into()))?;
+    let token = config
+        .telegram_token
+        .as_ref()
+        .ok_or_else(|| RunError::Telegram("--console is not available in this build".into()))?;
     Ok(
-        Bot::with_client(config.telegram_token.expose_secret(), client)
+        Bot::with_client(token.expose_secret(), client)
             .set_api_url(config.telegram_api_url.clone()),
     )
 }

@@ -355,7 +355,7 @@ async fn wrong_wawp_credentials_are_reported_without_the_token() {
     config.wawp = wawp_bot::config::WawpSettings::Live {
         instance_id: WAWP_INSTANCE.into(),
         access_token: "wrong-token-also-secret".to_owned().into(),
-        base_url: Some(wawp.base_url.clone()),
+        base_url: Some(wawp.base_url.parse().unwrap()),
     };
     let bot = TestBot::start(&telegram, config).await;
 
@@ -490,7 +490,7 @@ async fn the_per_admin_send_limit_refuses_without_calling_wawp() {
     let wawp = CountingWawp::start().await;
     let (dir, db) = temp_db();
     let mut config = config(&telegram, &wawp.base_url, db);
-    config.send_limit = 2;
+    config.send_limit = std::num::NonZeroU32::new(2).unwrap();
     let bot = TestBot::start(&telegram, config).await;
 
     let phones = [

@@ -480,18 +480,24 @@ pub struct TestBot {
 /// A config for the fake Telegram and a Wawp at `wawp_url`.
 pub fn config(telegram: &FakeTelegram, wawp_url: &str, db_path: PathBuf) -> Config {
     Config {
-        telegram_token: BOT_TOKEN.to_owned().into(),
+        telegram_token: Some(BOT_TOKEN.to_owned().into()),
         telegram_api_url: telegram.url().parse().unwrap(),
         admins: BTreeSet::from([ADMIN, OTHER_ADMIN]),
         wawp: WawpSettings::Live {
             instance_id: WAWP_INSTANCE.to_owned(),
             access_token: WAWP_TOKEN.to_owned().into(),
-            base_url: Some(wawp_url.to_owned()),
+            base_url: Some(wawp_url.parse().unwrap()),
         },
-        db_path,
-        send_limit: 10,
+        store: wawp_bot::store::StoreTarget::Sqlite(db_path),
+        send_limit: std::num::NonZeroU32::new(10).unwrap(),
         max_update_age: Duration::from_secs(120),
         poll_timeout: Duration::from_secs(1),
+        shutdown_timeout: Duration::from_secs(20),
+        console: false,
+        metrics_listen: None,
+        log_format: wawp_bot::config::LogFormat::Text,
+        audit_retention: None,
+        webhook: None,
     }
 }
 
@@ -500,7 +506,10 @@ impl TestBot {
     pub async fn start(telegram: &FakeTelegram, config: Config) -> TestBot {
         capture_logs();
         let clock = Arc::new(ManualClock::new());
-        let db_path = config.db_path.clone();
+        let db_path = match &config.store {
+            wawp_bot::store::StoreTarget::Sqlite(path) => path.clone(),
+            other => panic!("TestBot runs on SQLite, not {other}"),
+        };
         let (stop, stopped) = oneshot::channel::<()>();
         let options = wawp_bot::Options {
             clock: clock.clone(),
