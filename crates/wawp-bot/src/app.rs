@@ -14,16 +14,13 @@ use teloxide::utils::command::BotCommands;
 use crate::backend::{Backend, BackendError};
 use crate::commands::Command;
 use crate::config::Config;
-use crate::db::{Db, DbError};
-use crate::dedup::KEEP_CLAIMS;
 use crate::delivery::Outbox;
-use crate::handlers::{self, Admins, Ctx, RefusalLimiter, Settings};
+use crate::handlers::{self, Admins, Ctx, Settings};
 use crate::listener::{self, HandleFn, Handled, Polling, Stop};
-use crate::ratelimit::{Clock, RateLimiter, SystemClock};
+use crate::store::{
+    Clock, KEEP_CLAIMS, SendLimit, Store as Db, StoreError as DbError, SystemClock,
+};
 use crate::telemetry::describe_telegram_error;
-
-/// A refused user is answered (and audited) once per this window.
-const REFUSAL_WINDOW: Duration = Duration::from_secs(60);
 
 /// How often old claimed update ids are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -61,23 +58,16 @@ impl RunError {
     }
 }
 
-/// The default for how long commands in flight may take to finish after a
-/// stop is asked for (below systemd's 30 s `TimeoutStopSec`).
-pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(20);
-
 /// Knobs for tests; production uses [`Options::default`].
 pub struct Options {
     /// The clock of the per-admin send limit.
     pub clock: Arc<dyn Clock>,
-    /// How long commands in flight may take to finish after a stop.
-    pub shutdown_timeout: Duration,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             clock: Arc::new(SystemClock),
-            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
         }
     }
 }
@@ -98,19 +88,19 @@ pub async fn run_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
     let stop = Stop::on(shutdown);
-    let db_path = config.db_path.clone();
-    let db = tokio::task::spawn_blocking(move || Db::open(&db_path))
+    let target = config.store.clone();
+    let db = Db::open(&target)
         .await
-        .map_err(|e| DbError::Task(e.to_string()))
-        .and_then(|r| r)
         .map_err(|source| RunError::Db {
-            path: config.db_path.display().to_string(),
+            path: target.to_string(),
             source,
-        })?;
+        })?
+        .with_clock(options.clock.clone());
     prune(&db).await;
+    report_pending(&db).await;
 
     let backend = Backend::connect(&config).await?;
-    let result = serve(&config, options, db.clone(), &backend, &stop).await;
+    let result = serve(&config, db.clone(), &backend, &stop).await;
 
     if let Err(err) = db.close() {
         tracing::error!(error = %err, "closing the database failed");
@@ -120,13 +110,7 @@ pub async fn run_with(
     result
 }
 
-async fn serve(
-    config: &Config,
-    options: Options,
-    db: Db,
-    backend: &Backend,
-    stop: &Stop,
-) -> Result<(), RunError> {
+async fn serve(config: &Config, db: Db, backend: &Backend, stop: &Stop) -> Result<(), RunError> {
     let bot = telegram_bot(config)?;
     // Starting talks to Telegram; a stop meanwhile ends it at once.
     let me = tokio::select! {
@@ -146,12 +130,10 @@ async fn serve(
             bot_id: me.id.0,
             max_update_age: config.max_update_age,
         },
-        limiter: Arc::new(RateLimiter::new(
-            config.send_limit,
-            Duration::from_secs(60),
-            options.clock,
-        )),
-        refusals: Arc::new(RefusalLimiter::new(REFUSAL_WINDOW)),
+        limiter: SendLimit {
+            limit: config.send_limit,
+            window: Duration::from_secs(60),
+        },
     };
     let deps = dptree::deps![ctx];
     let tree = Arc::new(handlers::schema());
@@ -190,7 +172,7 @@ async fn serve(
     tracing::info!("polling for updates");
     let polling = Polling {
         timeout: config.poll_timeout,
-        drain: options.shutdown_timeout,
+        drain: config.shutdown_timeout,
     };
     listener::run(&bot, polling, stop, handle).await;
     pruner.abort();
@@ -218,8 +200,12 @@ fn telegram_bot(config: &Config) -> Result<Bot, RunError> {
     let client = teloxide::net::default_reqwest_settings()
         .build()
         .map_err(|_| RunError::Telegram("cannot build the HTTP client".into()))?;
+    let token = config
+        .telegram_token
+        .as_ref()
+        .ok_or_else(|| RunError::Telegram("--console is not available in this build".into()))?;
     Ok(
-        Bot::with_client(config.telegram_token.expose_secret(), client)
+        Bot::with_client(token.expose_secret(), client)
             .set_api_url(config.telegram_api_url.clone()),
     )
 }
@@ -237,6 +223,20 @@ async fn delete_webhook(bot: &Bot) -> Result<(), RunError> {
             .map_err(|err| RunError::Telegram(describe_telegram_error(&err)))?;
     }
     Ok(())
+}
+
+/// Rows left `pending` by a crash: the outcome of those Wawp calls is
+/// unknown (`/history` says so). One WARN line with the count and ids.
+async fn report_pending(db: &Db) {
+    match db.pending().await {
+        Ok(report) if report.count == 0 => {}
+        Ok(report) => tracing::warn!(
+            count = report.count,
+            ids = ?report.ids,
+            "audit rows left pending by an earlier run: their outcome is unknown (check with Wawp before sending again)"
+        ),
+        Err(err) => tracing::warn!(error = %err, "cannot look for audit rows left pending"),
+    }
 }
 
 async fn prune(db: &Db) {

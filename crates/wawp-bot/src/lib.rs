@@ -12,26 +12,20 @@
 //! | `reply` | the reply texts (HTML, escaped) |
 //! | `delivery` | replies split to fit, paced (admins first), retried |
 //! | `backend` | the `wawp` client, or the in-process sandbox |
-//! | [`db`] | SQLite: durability, migrations, blocking calls |
-//! | [`audit`] | the audit log |
-//! | [`dedup`] | exactly-once handling of updates |
-//! | [`ratelimit`] | per-admin send limit |
+//! | [`store`] | SQLite or PostgreSQL: audit log, update claims, send limits |
 //! | [`shutdown`] | SIGINT/SIGTERM |
 //! | [`telemetry`] | logging without secrets |
 
 pub mod app;
-pub mod audit;
 pub(crate) mod backend;
 pub(crate) mod commands;
 pub mod config;
-pub mod db;
-pub mod dedup;
 pub(crate) mod delivery;
 pub(crate) mod handlers;
 mod listener;
-pub mod ratelimit;
 pub(crate) mod reply;
 pub mod shutdown;
+pub mod store;
 pub mod telemetry;
 
 pub use app::{Options, RunError, run, run_with};

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use teloxide::utils::html::escape;
 
-use crate::audit::Entry;
 use crate::commands::{ArgError, HISTORY_DEFAULT, HISTORY_MAX};
+use crate::store::Entry;
 
 /// Which command a usage text is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

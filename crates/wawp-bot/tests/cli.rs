@@ -44,7 +44,7 @@ fn a_missing_setting_is_one_line_and_exit_code_2() {
                 ("WAWP_BOT_ADMINS", "12,abc"),
             ],
             &[],
-            "wawp-bot: WAWP_BOT_ADMINS is invalid: \"abc\" is not a Telegram user id",
+            "wawp-bot: WAWP_BOT_ADMINS is invalid: item 2 of 2 is not a Telegram user id",
         ),
         (
             &[("TELEGRAM_BOT_TOKEN", BOT_TOKEN), ("WAWP_BOT_ADMINS", "12")],
@@ -58,7 +58,7 @@ fn a_missing_setting_is_one_line_and_exit_code_2() {
                 ("WAWP_BOT_SEND_LIMIT", "many"),
             ],
             &["--sandbox"],
-            "wawp-bot: WAWP_BOT_SEND_LIMIT is invalid: \"many\" is not a whole number",
+            "wawp-bot: WAWP_BOT_SEND_LIMIT is invalid: it is not a whole number",
         ),
     ];
     for (env, args, expected) in cases {

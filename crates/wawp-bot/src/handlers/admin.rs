@@ -6,9 +6,9 @@ use teloxide::prelude::*;
 
 use super::context::{Finish, caller};
 use super::{Ctx, HandlerResult, Invalid};
-use crate::audit::{Action, NewEntry, Outcome};
 use crate::commands::{Command, SendArgs, VerifyArgs};
 use crate::reply::{self, Call, Usage};
+use crate::store::{Action, NewEntry, Outcome, SendPermit};
 
 /// The audit action and usage text of an admin command.
 pub(crate) fn action_of(command: &Command) -> Option<(Action, Usage)> {
@@ -47,11 +47,22 @@ pub(super) async fn send(ctx: Ctx, msg: Message, update: Update, args: SendArgs)
     entry.recipient = Some(args.phone.clone());
     entry.lang = Some(args.lang.clone());
 
-    if let Err(retry_in) = ctx.limiter.try_acquire(who.id) {
+    let permit = ctx
+        .db
+        .try_acquire_send(who.id, ctx.limiter.limit, ctx.limiter.window)
+        .await;
+    let permit = match permit {
+        Ok(permit) => permit,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot count the send against the limit; nothing was sent");
+            return ctx.answer(&msg, reply::audit_unavailable()).await;
+        }
+    };
+    if let SendPermit::Limited { retry_in } = permit {
         tracing::warn!(user_id = who.id, "send limit reached");
         entry.outcome = Outcome::RateLimited;
         entry.error_kind = Some("rate_limited".into());
-        let text = reply::rate_limited(ctx.limiter.limit(), retry_in);
+        let text = reply::rate_limited(ctx.limiter.limit.get(), retry_in);
         return ctx.audit_and_answer(&msg, &update, entry, text).await;
     }
 
@@ -134,7 +145,8 @@ pub(super) async fn verify(
 }
 
 pub(super) async fn history(ctx: Ctx, msg: Message, n: u32) -> HandlerResult {
-    match ctx.db.recent_audit(n).await {
+    // Only the admins' rows: a flood of refusals never pushes them out.
+    match ctx.db.admin_history(&ctx.admins.0, n).await {
         Ok(entries) => ctx.answer(&msg, reply::history(&entries)).await,
         Err(err) => {
             tracing::error!(error = %err, "cannot read the audit log");

@@ -1,21 +1,16 @@
 //! What every endpoint gets: the bot, its settings and stores, and the steps
 //! they share (answer, audit with the update's claim, one audited Wawp call).
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use teloxide::prelude::*;
 use teloxide::types::Me;
 
 use super::{Admins, HandlerError, HandlerResult, Settings};
-use crate::audit::{Caller, NewEntry, Outcome};
 use crate::backend::Wawp;
-use crate::db::{Db, DbError};
 use crate::delivery::{Outbox, Priority};
-use crate::ratelimit::RateLimiter;
 use crate::reply;
+use crate::store::{Caller, Claim, NewEntry, Outcome, SendLimit, Store, StoreError};
 
 /// The handlers' shared state. Cheap to clone.
 #[derive(Clone)]
@@ -23,12 +18,11 @@ pub(crate) struct Ctx {
     pub(crate) bot: Bot,
     pub(crate) me: Me,
     pub(crate) outbox: Outbox,
-    pub(crate) db: Db,
+    pub(crate) db: Store,
     pub(crate) wawp: Wawp,
     pub(crate) admins: Admins,
     pub(crate) settings: Settings,
-    pub(crate) limiter: Arc<RateLimiter>,
-    pub(crate) refusals: Arc<RefusalLimiter>,
+    pub(crate) limiter: SendLimit,
 }
 
 /// What came of writing an audit row with the update's claim.
@@ -86,14 +80,18 @@ impl Ctx {
     }
 
     /// Replies after an audit row was written: a reply that cannot be
-    /// delivered is logged, not retried with the update (its claim is taken).
+    /// delivered (after the retries) is recorded in that row and logged, not
+    /// retried with the update (its claim is taken).
     pub(crate) async fn answer_audited(&self, msg: &Message, html: String, row: i64) {
         if let Err(err) = self.answer(msg, html).await {
             tracing::error!(row, error = %err, "the reply was not delivered");
+            if let Err(err) = self.db.mark_reply_undelivered(row).await {
+                tracing::error!(row, error = %err, "cannot record in the audit log that the reply was not delivered");
+            }
         }
     }
 
-    /// Claims the update and writes `entry`. If the audit log cannot be
+    /// Claims the update and writes `entry`, in one transaction. If the audit log cannot be
     /// written the caller is told so (nothing was done); only when that
     /// answer fails too is an error returned (the update is kept).
     pub(crate) async fn record(
@@ -104,26 +102,22 @@ impl Ctx {
     ) -> Result<Recorded, HandlerError> {
         match self
             .db
-            .claim_update(self.settings.bot_id, update.id.0)
+            .claim_with_pending(self.settings.bot_id, update.id.0, entry)
             .await
         {
-            Ok(true) => {}
-            Ok(false) => {
+            Ok(Claim::First { row }) => Ok(Recorded::Row(row)),
+            Ok(Claim::Repeat) => {
                 tracing::info!(
                     update_id = update.id.0,
                     "skipping an update delivered again"
                 );
-                return Ok(Recorded::Repeat);
+                Ok(Recorded::Repeat)
             }
-            Err(err) => return self.unwritable(msg, err).await,
-        }
-        match self.db.audit(entry).await {
-            Ok(id) => Ok(Recorded::Row(id)),
             Err(err) => self.unwritable(msg, err).await,
         }
     }
 
-    async fn unwritable(&self, msg: &Message, err: DbError) -> Result<Recorded, HandlerError> {
+    async fn unwritable(&self, msg: &Message, err: StoreError) -> Result<Recorded, HandlerError> {
         tracing::error!(error = %err, "cannot write the audit log; nothing was done");
         self.answer(msg, reply::audit_unavailable()).await?;
         Ok(Recorded::Unwritable)
@@ -172,49 +166,5 @@ impl Ctx {
         }
         self.answer_audited(msg, finish.text, row).await;
         Ok(())
-    }
-}
-
-/// Answers and audits a refused user at most once per window: a flood of
-/// refused commands costs one reply and one row per user per window.
-#[derive(Debug)]
-pub(crate) struct RefusalLimiter {
-    window: Duration,
-    seen: Mutex<HashMap<u64, (Instant, u32)>>,
-}
-
-impl RefusalLimiter {
-    /// One answer per user per `window`.
-    pub(crate) fn new(window: Duration) -> RefusalLimiter {
-        RefusalLimiter {
-            window,
-            seen: Mutex::default(),
-        }
-    }
-
-    /// `Some(n)` for the first refusal of `user` in a window (`n` refusals
-    /// went unanswered in the window before), `None` to stay silent.
-    pub(crate) fn note(&self, user: u64) -> Option<u32> {
-        let now = Instant::now();
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        if seen.len() > 10_000 {
-            seen.retain(|_, (start, _)| now.duration_since(*start) < self.window);
-        }
-        match seen.get_mut(&user) {
-            Some((start, count)) if now.duration_since(*start) < self.window => {
-                *count += 1;
-                None
-            }
-            Some((start, count)) => {
-                let before = *count;
-                *start = now;
-                *count = 0;
-                Some(before)
-            }
-            None => {
-                seen.insert(user, (now, 0));
-                Some(0)
-            }
-        }
     }
 }

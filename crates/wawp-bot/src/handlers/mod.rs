@@ -29,10 +29,10 @@ use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 
 use crate::commands::{self, ArgError, Command, SendArgs, VerifyArgs};
-use crate::db::DbError;
+use crate::store::StoreError;
 use crate::telemetry::describe_telegram_error;
 
-pub(crate) use context::{Ctx, RefusalLimiter};
+pub(crate) use context::Ctx;
 
 /// What a handler can fail with. `Display` and `Debug` hold no secret.
 #[derive(thiserror::Error)]
@@ -40,9 +40,9 @@ pub(crate) enum HandlerError {
     /// A Telegram request failed.
     #[error("{}", describe_telegram_error(.0))]
     Telegram(#[from] teloxide::RequestError),
-    /// The database failed.
+    /// The store failed.
     #[error(transparent)]
-    Db(#[from] DbError),
+    Db(#[from] StoreError),
 }
 
 impl HandlerError {

@@ -11,9 +11,13 @@ use teloxide::types::ChatMemberUpdated;
 use super::admin::action_of;
 use super::context::{caller, caller_id};
 use super::{Ctx, HandlerResult, message_age};
-use crate::audit::{NewEntry, Outcome};
 use crate::commands::{self, Command};
 use crate::reply;
+use crate::store::{NewEntry, Outcome};
+
+/// A refused user is answered, and gets a new audit row, once per window;
+/// the row counts the refusals in it.
+const REFUSAL_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub(super) async fn help(ctx: Ctx, msg: Message) -> HandlerResult {
     ctx.answer(&msg, reply::help()).await
@@ -40,25 +44,34 @@ pub(super) async fn refuse(
         return Ok(());
     };
     let who = caller(&msg);
-    let Some(unanswered) = ctx.refusals.note(who.id) else {
+    let mut entry = NewEntry::new(Some(update.id.0), who.clone(), action, Outcome::Refused)
+        .error_kind("not_admin");
+    entry.recipient = command.recipient_hint();
+    let tally = match ctx.db.note_refusal(entry, REFUSAL_WINDOW).await {
+        Ok(tally) => tally,
+        Err(err) => {
+            // Not answered: a flood must not cost a reply per command.
+            tracing::error!(user_id = who.id, error = %err, "cannot audit a refusal");
+            return Ok(());
+        }
+    };
+    if !tally.first_in_window {
         tracing::debug!(
             user_id = who.id,
+            count = tally.count,
             "refused again within the window; not answered"
         );
         return Ok(());
-    };
+    }
     tracing::warn!(
         user_id = who.id,
         username = who.username.as_deref().unwrap_or(""),
         action = action.as_str(),
-        unanswered_before = unanswered,
         "refused an admin command"
     );
-    let mut entry =
-        NewEntry::new(Some(update.id.0), who, action, Outcome::Refused).error_kind("not_admin");
-    entry.recipient = command.recipient_hint();
-    let text = reply::refused(caller_id(&msg));
-    ctx.audit_and_answer(&msg, &update, entry, text).await
+    ctx.answer_audited(&msg, reply::refused(caller_id(&msg)), tally.row)
+        .await;
+    Ok(())
 }
 
 pub(super) async fn ignore_stale(ctx: Ctx, msg: Message, update: Update) -> HandlerResult {

@@ -12,7 +12,7 @@ async fn the_per_admin_send_limit_refuses_without_calling_wawp() {
     let wawp = CountingWawp::start().await;
     let (dir, db) = temp_db();
     let mut config = config(&telegram, &wawp.base_url, db);
-    config.send_limit = 2;
+    config.send_limit = std::num::NonZeroU32::new(2).unwrap();
     let bot = TestBot::start(&telegram, config).await;
 
     let phones = [
@@ -80,11 +80,15 @@ async fn a_command_older_than_the_maximum_age_is_ignored_with_a_reply() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn history_lists_the_latest_entries_newest_first() {
-    let (telegram, _wawp, bot, _dir) = setup().await;
+async fn history_lists_the_admins_entries_newest_first_whatever_non_admins_do() {
+    let (telegram, _wawp, bot, dir) = setup().await;
     telegram
         .ask(private_message(ADMIN, &format!("/send {PHONE} fr")))
         .await;
+    telegram
+        .ask(private_message(OTHER_ADMIN, &format!("/send {PHONE} ee")))
+        .await;
+    // A refused user after the admins' commands: audited, but not listed.
     telegram
         .ask(private_message(
             STRANGER,
@@ -101,7 +105,7 @@ async fn history_lists_the_latest_entries_newest_first() {
     );
     assert!(
         reply.text.contains(&format!(
-            "@mallory (6666) · verify {MASKED} · <b>refused</b> (not_admin)"
+            "@bob (1002) · send {MASKED} · <b>invalid</b> (invalid_lang)"
         )),
         "{}",
         reply.text
@@ -116,5 +120,11 @@ async fn history_lists_the_latest_entries_newest_first() {
         "{}",
         reply.text
     );
+    assert!(!reply.text.contains("mallory"), "{}", reply.text);
     bot.stop().await;
+    let refused = audit_rows(&bot_db(&dir))
+        .iter()
+        .filter(|r| col(r, "outcome") == Some("refused"))
+        .count();
+    assert_eq!(refused, 1, "the refusal is still audited");
 }

@@ -17,7 +17,7 @@ async fn wrong_wawp_credentials_are_reported_without_the_token() {
     config.wawp = wawp_bot::config::WawpSettings::Live {
         instance_id: WAWP_INSTANCE.into(),
         access_token: "wrong-token-also-secret".to_owned().into(),
-        base_url: Some(wawp.base_url.clone()),
+        base_url: Some(wawp.base_url.parse().unwrap()),
     };
     let bot = TestBot::start(&telegram, config).await;
 

@@ -42,7 +42,7 @@ async fn a_stop_with_80_updates_queued_for_one_chat_stops_and_the_rest_comes_bac
     let (_dir, db) = temp_db();
     let make_config = || {
         let mut config = config(&telegram, &server.uri(), db.clone());
-        config.send_limit = 1000;
+        config.send_limit = std::num::NonZeroU32::new(1000).unwrap();
         config
     };
     let bot = TestBot::start(&telegram, make_config()).await;
@@ -103,12 +103,9 @@ async fn the_shutdown_timeout_bounds_a_hanging_wawp_call() {
     let telegram = FakeTelegram::start().await;
     let server = slow_wawp(Duration::from_secs(60)).await;
     let (_dir, db) = temp_db();
-    let bot = TestBot::start_with(
-        &telegram,
-        config(&telegram, &server.uri(), db.clone()),
-        Duration::from_millis(300),
-    )
-    .await;
+    let mut first = config(&telegram, &server.uri(), db.clone());
+    first.shutdown_timeout = Duration::from_millis(300);
+    let bot = TestBot::start(&telegram, first).await;
     let update = private_message(ADMIN, &format!("/send {PHONE}"));
     let id = wawp_testkit::updates::update_id(&update);
     telegram.push(update);
@@ -122,6 +119,29 @@ async fn the_shutdown_timeout_bounds_a_hanging_wawp_call() {
     assert_eq!(telegram.unconfirmed(), vec![id]);
     assert_eq!(outcomes(&db), ["pending"]);
     assert!(captured_logs().contains("still in flight at the shutdown deadline"));
+
+    // At the next start the row is reported, the repeat is skipped, and
+    // /history says the outcome is unknown.
+    let quick = slow_wawp(Duration::ZERO).await;
+    let bot = TestBot::start(&telegram, config(&telegram, &quick.uri(), db.clone())).await;
+    let reply = telegram.ask(private_message(ADMIN, "/history")).await;
+    assert!(
+        reply
+            .text
+            .contains(&format!("send {MASKED} en · <b>outcome unknown</b>")),
+        "{}",
+        reply.text
+    );
+    bot.stop().await;
+    assert!(quick.received_requests().await.unwrap().is_empty());
+    assert!(telegram.unconfirmed().is_empty());
+    let logs = captured_logs();
+    assert!(
+        logs.lines().any(|l| l.contains("WARN")
+            && l.contains("left pending by an earlier run")
+            && l.contains("count=1")),
+        "no WARN line about the pending row"
+    );
 }
 
 async fn setup_default() -> (FakeTelegram, CountingWawp, TestBot, tempfile::TempDir) {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::oneshot;
 use wawp_bot::config::{Config, WawpSettings};
-use wawp_bot::ratelimit::ManualClock;
+use wawp_bot::store::ManualClock;
 pub use wawp_testkit::updates::{GROUP_CHAT, unix_now as chrono_now};
 pub use wawp_testkit::wawp::{
     ACCESS_TOKEN as WAWP_TOKEN, CountingWawp, INSTANCE_ID as WAWP_INSTANCE, dead_url,
@@ -86,40 +86,39 @@ pub struct TestBot {
 /// A config for the fake Telegram and a Wawp at `wawp_url`.
 pub fn config(telegram: &FakeTelegram, wawp_url: &str, db_path: PathBuf) -> Config {
     Config {
-        telegram_token: BOT_TOKEN.to_owned().into(),
+        telegram_token: Some(BOT_TOKEN.to_owned().into()),
         telegram_api_url: telegram.url().parse().unwrap(),
         admins: BTreeSet::from([ADMIN, OTHER_ADMIN]),
         wawp: WawpSettings::Live {
             instance_id: WAWP_INSTANCE.to_owned(),
             access_token: WAWP_TOKEN.to_owned().into(),
-            base_url: Some(wawp_url.to_owned()),
+            base_url: Some(wawp_url.parse().unwrap()),
         },
-        db_path,
-        send_limit: 10,
+        store: wawp_bot::store::StoreTarget::Sqlite(db_path),
+        send_limit: std::num::NonZeroU32::new(10).unwrap(),
         max_update_age: Duration::from_secs(120),
         poll_timeout: Duration::from_secs(1),
+        shutdown_timeout: Duration::from_secs(20),
+        console: false,
+        metrics_listen: None,
+        log_format: wawp_bot::config::LogFormat::Text,
+        audit_retention: None,
+        webhook: None,
     }
 }
 
 impl TestBot {
     /// Starts the bot and waits until it polls.
     pub async fn start(telegram: &FakeTelegram, config: Config) -> TestBot {
-        TestBot::start_with(telegram, config, wawp_bot::app::DEFAULT_SHUTDOWN_TIMEOUT).await
-    }
-
-    /// [`TestBot::start`] with a shutdown timeout.
-    pub async fn start_with(
-        telegram: &FakeTelegram,
-        config: Config,
-        shutdown_timeout: Duration,
-    ) -> TestBot {
         wawp_testkit::logs::capture();
         let clock = Arc::new(ManualClock::new());
-        let db_path = config.db_path.clone();
+        let db_path = match &config.store {
+            wawp_bot::store::StoreTarget::Sqlite(path) => path.clone(),
+            other => panic!("TestBot runs on SQLite, not {other}"),
+        };
         let (stop, stopped) = oneshot::channel::<()>();
         let options = wawp_bot::Options {
             clock: clock.clone(),
-            shutdown_timeout,
         };
         let task = tokio::spawn(wawp_bot::run_with(config, options, async {
             let _ = stopped.await;
