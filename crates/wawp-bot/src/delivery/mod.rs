@@ -29,9 +29,9 @@ pub(crate) use pace::Pacer;
 pub(crate) const MAX_TRIES: u32 = 4;
 /// The longest 429 `retry_after` a reply waits out.
 pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
-/// The pace of all replies together (with [`pace::BURST`], at most 29 in
+/// The pace of all replies together (with [`pace::BURST`], at most 26 in
 /// any one second: under Telegram's 30).
-pub(crate) const MESSAGES_PER_SECOND: u32 = 25;
+pub(crate) const MESSAGES_PER_SECOND: u32 = 22;
 /// The first wait before trying a message again; doubled each time.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 

@@ -87,8 +87,8 @@ async fn a_send_confirmation_that_fails_transiently_is_retried() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_confirmation_that_keeps_failing_is_given_up_and_logged() {
-    let (telegram, wawp, bot, _dir) = setup().await;
+async fn a_confirmation_that_keeps_failing_is_given_up_and_recorded() {
+    let (telegram, wawp, bot, dir) = setup().await;
     telegram.fail("sendMessage", Fault::BadJson, 4);
     telegram.push(private_message(ADMIN, &format!("/send {PHONE}")));
     wawp_testkit::wait::until("four tries", Duration::from_secs(20), || {
@@ -101,6 +101,10 @@ async fn a_confirmation_that_keeps_failing_is_given_up_and_logged() {
     assert_eq!(wawp.requests(), 1);
     bot.stop().await;
     assert!(captured_logs().contains("the reply was not delivered"));
+    // The audit row says the code went out but the admin never heard.
+    let rows = audit_rows(&bot_db(&dir));
+    assert_eq!(col(&rows[0], "outcome"), Some("sent"));
+    assert_eq!(col(&rows[0], "reply_delivered"), Some("0"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -138,21 +142,28 @@ async fn a_flood_of_refused_users_does_not_starve_the_admin() {
         },
     )
     .await;
-    // Each flooder is answered once; nothing hit Telegram's limit.
+    // Each flooder is answered once.
     wawp_testkit::wait::until("60 refusals", Duration::from_secs(30), || {
         (telegram.sent().len() == 63).then_some(())
     })
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(telegram.sent().len(), 63);
-    assert_eq!(telegram.send_attempts(), 63, "no 429 was needed");
+    // Paced under the limit: a 429 is at most a rare accident of timing.
+    assert!(
+        telegram.send_attempts() <= 66,
+        "{} attempts",
+        telegram.send_attempts()
+    );
     assert_eq!(wawp.requests(), 3);
     bot.stop().await;
-    let refusals = audit_rows(&bot_db(&dir))
+    let rows = audit_rows(&bot_db(&dir));
+    let refusals: Vec<_> = rows
         .iter()
         .filter(|r| col(r, "outcome") == Some("refused"))
-        .count();
-    assert_eq!(refusals, 60, "one audit row per flooder per window");
+        .collect();
+    assert_eq!(refusals.len(), 60, "one audit row per flooder per window");
+    assert!(refusals.iter().all(|r| col(r, "repeat_count") == Some("4")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

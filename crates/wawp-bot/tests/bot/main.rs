@@ -9,6 +9,7 @@ mod faults;
 mod history;
 mod resilience;
 mod shutdown;
+mod store_faults;
 
 use common::*;
 

@@ -237,6 +237,11 @@ impl FakeTelegram {
         queue.extend(std::iter::repeat_n(fault, times));
     }
 
+    /// Drops the faults still queued for `method`.
+    pub fn clear_faults(&self, method: &str) {
+        self.script().faults.remove(&method.to_ascii_lowercase());
+    }
+
     /// While `down`, every call answers an HTML 502 (Telegram unreachable
     /// behind its proxy).
     pub fn set_down(&self, down: bool) {
