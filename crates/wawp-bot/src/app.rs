@@ -9,10 +9,8 @@ use std::ops::ControlFlow;
 
 use teloxide::prelude::*;
 use teloxide::types::Me;
-use teloxide::utils::command::BotCommands;
 
 use crate::backend::{Backend, BackendError};
-use crate::commands::Command;
 use crate::config::Config;
 use crate::delivery::Outbox;
 use crate::handlers::{self, Admins, Ctx, Settings};
@@ -130,6 +128,7 @@ async fn serve(config: &Config, db: Db, backend: &Backend, stop: &Stop) -> Resul
             bot_id: me.id.0,
             max_update_age: config.max_update_age,
         },
+        menus: Arc::default(),
         limiter: SendLimit {
             limit: config.send_limit,
             window: Duration::from_secs(60),
@@ -187,9 +186,7 @@ async fn connect(bot: &Bot) -> Result<Me, RunError> {
         }
         _ => RunError::Telegram(describe_telegram_error(&err)),
     })?;
-    if let Err(err) = bot.set_my_commands(Command::bot_commands()).await {
-        tracing::warn!(error = %describe_telegram_error(&err), "cannot register the commands (setMyCommands)");
-    }
+    crate::menu::register_default(bot).await;
     delete_webhook(bot).await?;
     Ok(me)
 }

@@ -1,11 +1,10 @@
 //! The bot's commands and their arguments.
 //!
-//! teloxide's [`BotCommands`] derive recognises the command and hands over the
-//! rest of the text as one `String`; the arguments are parsed here, so a
-//! missing or bad argument gets that command's usage instead of being
-//! silently dropped.
+//! [`parse_command`] recognises a command followed by any whitespace (teloxide's
+//! `BotCommands` derive splits on a space only) and hands over the rest of the
+//! text as one `String`; the arguments are parsed here, so a missing or bad
+//! argument gets that command's usage instead of being silently dropped.
 
-use teloxide::utils::command::BotCommands;
 use wawp::{Lang, PhoneNumber};
 
 /// The most `/history` shows.
@@ -15,27 +14,21 @@ pub const HISTORY_DEFAULT: u32 = 10;
 /// The longest footer accepted, in characters.
 pub const FOOTER_MAX_CHARS: usize = wawp::MAX_FOOTER_CHARS;
 
-/// The commands, as registered with Telegram (`setMyCommands`).
-#[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
-#[command(rename_rule = "lowercase")]
+/// The commands. Recognised by [`parse_command`]; the menu Telegram shows
+/// is [`crate::menu`].
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    /// Start here.
-    #[command(description = "what this bot does")]
+    /// `/start`
     Start,
-    /// The commands with arguments and examples.
-    #[command(description = "the commands, with examples")]
+    /// `/help`
     Help,
-    /// The caller's Telegram user id.
-    #[command(description = "your Telegram user id")]
+    /// `/whoami`
     Whoami,
-    /// `/send <phone> [lang [footer…]]`
-    #[command(description = "send a WhatsApp code: /send <phone> [lang [footer]]")]
+    /// `/send <phone> [lang [footer…]]`, with the raw arguments.
     Send(String),
-    /// `/verify <phone> <code>`
-    #[command(description = "check a code: /verify <phone> <code>")]
+    /// `/verify <phone> <code>`, with the raw arguments.
     Verify(String),
-    /// `/history [n]`
-    #[command(description = "the last n audit entries: /history [n]")]
+    /// `/history [n]`, with the raw argument.
     History(String),
 }
 

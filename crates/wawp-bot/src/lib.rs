@@ -10,6 +10,7 @@
 //! | `handlers` | the dptree handler tree and its endpoints |
 //! | `commands` | the commands and their argument parsing |
 //! | `reply` | the reply texts (HTML, escaped) |
+//! | `menu` | the command menu: public by default, admin commands in admins' chats |
 //! | `delivery` | replies split to fit, paced (admins first), retried |
 //! | `backend` | the `wawp` client, or the in-process sandbox |
 //! | [`store`] | SQLite or PostgreSQL: audit log, update claims, send limits |
@@ -23,6 +24,7 @@ pub mod config;
 pub(crate) mod delivery;
 pub(crate) mod handlers;
 mod listener;
+pub(crate) mod menu;
 pub(crate) mod reply;
 pub mod shutdown;
 pub mod store;

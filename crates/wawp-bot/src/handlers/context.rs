@@ -2,6 +2,7 @@
 //! they share (answer, audit with the update's claim, one audited Wawp call).
 
 use std::future::Future;
+use std::sync::Arc;
 
 use teloxide::prelude::*;
 use teloxide::types::Me;
@@ -23,6 +24,7 @@ pub(crate) struct Ctx {
     pub(crate) admins: Admins,
     pub(crate) settings: Settings,
     pub(crate) limiter: SendLimit,
+    pub(crate) menus: Arc<crate::menu::Menus>,
 }
 
 /// What came of writing an audit row with the update's claim.

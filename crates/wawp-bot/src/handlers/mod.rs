@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! my_chat_member: added to a group → leave it
-//! message ─ not a private chat → one line for everyone, then leave
+//! message ─ an admin's first message → the admin command menu in their chat
+//!         ├ not a private chat → one line for everyone, then leave
 //!         ├ a command older than the maximum age → "ignored, too old" (audited)
 //!         ├ a command (any whitespace after it) ─ /start, /help → help
 //!         │   ├ /whoami → the caller's id
@@ -120,6 +121,10 @@ pub(crate) fn schema() -> UpdateHandler<HandlerError> {
     .branch(dptree::endpoint(public::refuse));
 
     let messages = Update::filter_message()
+        .filter_async(|msg: Message, ctx: Ctx| async move {
+            crate::menu::on_message(&ctx, &msg).await;
+            true
+        })
         .branch(dptree::filter(|msg: Message| !msg.chat.is_private()).endpoint(public::in_group))
         .branch(dptree::filter(is_stale_command).endpoint(public::ignore_stale))
         .branch(commands)

@@ -28,14 +28,7 @@ async fn an_admin_sends_a_code_with_one_wawp_request_and_one_reply() {
     let job_id = &messages[0].job_id;
     insta::assert_snapshot!("send_reply", reply.text.replace(job_id, "[job_id]"));
 
-    // The commands were registered, and nothing else was sent.
-    let commands = registered_commands(&telegram);
-    for name in ["start", "help", "whoami", "send", "verify", "history"] {
-        assert!(
-            commands.iter().any(|c| c.trim_start_matches('/') == name),
-            "{commands:?}"
-        );
-    }
+    // Nothing else was sent.
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(telegram.sent().len(), 1);
 

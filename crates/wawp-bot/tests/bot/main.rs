@@ -7,6 +7,7 @@ mod common;
 mod commands;
 mod faults;
 mod history;
+mod menu;
 mod resilience;
 mod shutdown;
 mod store_faults;

@@ -61,18 +61,6 @@ pub fn last_code(wawp: &CountingWawp) -> String {
     wawp.last_code(CHAT_ID).expect("a code was sent")
 }
 
-/// The command names of the last `setMyCommands` call.
-pub fn registered_commands(telegram: &FakeTelegram) -> Vec<String> {
-    telegram
-        .calls_to("setMyCommands")
-        .last()
-        .and_then(|c| c.params["commands"].as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|c| c["command"].as_str().map(str::to_owned))
-        .collect()
-}
-
 // ---------------------------------------------------------------- the bot
 
 /// A bot running in-process.
