@@ -7,7 +7,7 @@
 //!         ├ not a private chat → one line for everyone, then leave
 //!         ├ a command older than the maximum age → "ignored, too old" (audited)
 //!         ├ a command (any whitespace after it) ─ /start, /help → help
-//!         │   ├ /whoami → the caller's id
+//!         │   ├ /whoami → the caller's id; /langs → the language codes
 //!         │   ├ an admin ─ arguments parsed into SendArgs / VerifyArgs / a count
 //!         │   │            ├ /send, /verify (one audited Wawp call), /history
 //!         │   │            └ bad arguments → usage (audited)
@@ -117,6 +117,7 @@ pub(crate) fn schema() -> UpdateHandler<HandlerError> {
     .branch(dptree::case![Command::Start].endpoint(public::help))
     .branch(dptree::case![Command::Help].endpoint(public::help))
     .branch(dptree::case![Command::Whoami].endpoint(public::whoami))
+    .branch(dptree::case![Command::Langs].endpoint(public::langs))
     .branch(admin)
     .branch(dptree::endpoint(public::refuse));
 

@@ -37,6 +37,7 @@ async fn the_menu_is_public_by_default_and_complete_in_an_admins_chat_once() {
         json!({"command": "send", "description": "Send a WhatsApp code: /send <phone> [lang [footer]]"}),
         json!({"command": "verify", "description": "Check a code: /verify <phone> <code>"}),
         json!({"command": "history", "description": "The last audit entries: /history [n]"}),
+        json!({"command": "langs", "description": "The language codes for /send"}),
     ]);
     assert_eq!(
         calls[1].params,
@@ -75,4 +76,23 @@ async fn a_menu_that_cannot_be_registered_is_tolerated() {
     assert!(reply.text.contains("You are an admin"), "{}", reply.text);
     bot.stop().await;
     assert!(captured_logs().contains("cannot register the admin command menu"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_tells_a_non_admin_how_to_ask_for_access_without_admin_instructions() {
+    let (telegram, _wawp, bot, _dir) = setup().await;
+    let reply = telegram.ask(private_message(STRANGER, "/start")).await;
+    assert!(
+        reply.text.contains("To ask for access, send /whoami"),
+        "{}",
+        reply.text
+    );
+    for admin_only in ["/send", "/verify", "/history", "WAWP_BOT_ADMINS"] {
+        assert!(!reply.text.contains(admin_only), "{}", reply.text);
+    }
+    let reply = telegram.ask(private_message(ADMIN, "/start")).await;
+    for command in ["/send", "/verify", "/history", "/langs"] {
+        assert!(reply.text.contains(command), "{}", reply.text);
+    }
+    bot.stop().await;
 }
