@@ -122,9 +122,9 @@ pub(crate) fn schema() -> UpdateHandler<HandlerError> {
     .branch(dptree::endpoint(public::refuse));
 
     let messages = Update::filter_message()
-        .filter_async(|msg: Message, ctx: Ctx| async move {
-            crate::menu::on_message(&ctx, &msg).await;
-            true
+        .inspect(|msg: Message, ctx: Ctx| {
+            // In the background: the command is not held up by the menu.
+            tokio::spawn(async move { crate::menu::on_message(&ctx, &msg).await });
         })
         .branch(dptree::filter(|msg: Message| !msg.chat.is_private()).endpoint(public::in_group))
         .branch(dptree::filter(is_stale_command).endpoint(public::ignore_stale))

@@ -2,6 +2,8 @@
 //! everyone, the admin commands in each admin's chat once they talk to the
 //! bot, registered once ever per admin.
 
+use std::time::Duration;
+
 use serde_json::json;
 
 use crate::common::*;
@@ -30,8 +32,13 @@ async fn the_menu_is_public_by_default_and_complete_in_an_admins_chat_once() {
     telegram.ask(private_message(STRANGER, "/whoami")).await;
     telegram.ask(private_message(ADMIN, "/help")).await;
     telegram.ask(private_message(ADMIN, "/whoami")).await;
-    let calls = telegram.calls_to("setMyCommands");
-    assert_eq!(calls.len(), 2, "{calls:#?}");
+    let calls = wawp_testkit::wait::until("the admin menu", Duration::from_secs(10), || {
+        let calls = telegram.calls_to("setMyCommands");
+        (calls.len() >= 2).then_some(calls)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(telegram.calls_to("setMyCommands").len(), 2, "{calls:#?}");
     let mut admin = public();
     admin.as_array_mut().unwrap().extend([
         json!({"command": "send", "description": "Send a WhatsApp code: /send <phone> [lang [footer]]"}),
@@ -52,6 +59,7 @@ async fn the_menu_is_public_by_default_and_complete_in_an_admins_chat_once() {
     )
     .await;
     telegram.ask(private_message(ADMIN, "/whoami")).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
     bot.stop().await;
     let calls = telegram.calls_to("setMyCommands");
     assert_eq!(calls.len(), 3, "{calls:#?}");
@@ -74,8 +82,13 @@ async fn a_menu_that_cannot_be_registered_is_tolerated() {
     );
     let reply = telegram.ask(private_message(ADMIN, "/whoami")).await;
     assert!(reply.text.contains("You are an admin"), "{}", reply.text);
+    wawp_testkit::wait::until("the failure logged", Duration::from_secs(10), || {
+        captured_logs()
+            .contains("cannot register the admin command menu")
+            .then_some(())
+    })
+    .await;
     bot.stop().await;
-    assert!(captured_logs().contains("cannot register the admin command menu"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
