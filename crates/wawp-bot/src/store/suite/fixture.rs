@@ -39,6 +39,19 @@ static SCHEMAS: AtomicU32 = AtomicU32::new(0);
 
 /// A SQLite file in a temporary directory, and a PostgreSQL schema when
 /// `WAWP_BOT_TEST_PG` is set.
+/// The PostgreSQL test server's URL, or `None` with a notice.
+pub(crate) fn test_pg_url() -> Option<String> {
+    match std::env::var("WAWP_BOT_TEST_PG") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!(
+                "notice: WAWP_BOT_TEST_PG is not set: the PostgreSQL run of this store test is skipped"
+            );
+            None
+        }
+    }
+}
+
 pub(crate) async fn fixtures() -> Vec<Fixture> {
     let dir = tempfile::tempdir().unwrap();
     let mut all = vec![Fixture {
@@ -46,16 +59,13 @@ pub(crate) async fn fixtures() -> Vec<Fixture> {
         clock: Arc::new(ManualClock::new()),
         _dir: Some(dir),
     }];
-    match std::env::var("WAWP_BOT_TEST_PG") {
-        Ok(url) if !url.is_empty() => all.push(postgres_fixture(&url).await),
-        _ => eprintln!(
-            "notice: WAWP_BOT_TEST_PG is not set: the PostgreSQL run of this store test is skipped"
-        ),
+    if let Some(url) = test_pg_url() {
+        all.push(postgres_fixture(&url).await);
     }
     all
 }
 
-async fn postgres_fixture(url: &str) -> Fixture {
+pub(crate) async fn postgres_fixture(url: &str) -> Fixture {
     let schema = format!(
         "t_{}_{}",
         std::process::id(),
