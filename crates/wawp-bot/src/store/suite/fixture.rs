@@ -67,7 +67,7 @@ pub(crate) async fn fixtures() -> Vec<Fixture> {
 
 pub(crate) async fn postgres_fixture(url: &str) -> Fixture {
     let schema = format!(
-        "t_{}_{}",
+        "store_test_{}_{}",
         std::process::id(),
         SCHEMAS.fetch_add(1, Ordering::Relaxed)
     );
@@ -75,6 +75,28 @@ pub(crate) async fn postgres_fixture(url: &str) -> Fixture {
         .await
         .expect("connect to WAWP_BOT_TEST_PG");
     tokio::spawn(connection);
+    // Schemas left by test processes that have ended.
+    let stale: Vec<String> = client
+        .query(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'store\\_test\\_%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<_, String>(0))
+        .filter(|name| {
+            let pid = name.split('_').nth(2).unwrap_or_default();
+            !pid.is_empty()
+                && pid.bytes().all(|b| b.is_ascii_digit())
+                && !std::path::Path::new("/proc").join(pid).exists()
+        })
+        .collect();
+    for name in stale {
+        let _ = client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+            .await;
+    }
     client
         .batch_execute(&format!(
             "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
