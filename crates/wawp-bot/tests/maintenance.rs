@@ -207,3 +207,58 @@ fn backup_on_postgresql_points_to_pg_dump() {
         .unwrap_or("");
     assert!(password.is_empty() || !stderr(&out).contains(&format!(":{password}@")));
 }
+
+#[tokio::test]
+async fn audit_export_works_on_postgresql() {
+    let Some(url) = std::env::var("WAWP_BOT_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("notice: WAWP_BOT_TEST_PG is not set: the PostgreSQL export test is skipped");
+        return;
+    };
+    // A schema of its own (the store tests drop it once this process has ended).
+    let schema = format!("store_test_{}_export", std::process::id());
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
+        ))
+        .await
+        .unwrap();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+
+    let clock = Arc::new(ManualClock::at(
+        Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap(),
+    ));
+    let store = Store::open(&StoreTarget::parse(&url).unwrap())
+        .await
+        .unwrap()
+        .with_clock(clock.clone());
+    row_at(&store, &clock, 5, 42).await;
+    row_at(&store, &clock, 20, 43).await;
+    store.close().unwrap();
+
+    let out = Command::new(BIN)
+        .args(["audit", "export", "--since", "2026-01-10T00:00:00Z"])
+        .env_clear()
+        .env("WAWP_BOT_DB", &url)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert_eq!(
+        lines[1],
+        "2,2026-01-20T12:00:00.000Z,20,43,alice,send,+20•••••7890,,sent,,,1,true"
+    );
+    client
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
+}
