@@ -5,18 +5,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
-use teloxide::dispatching::Dispatcher;
+use std::ops::ControlFlow;
+
 use teloxide::prelude::*;
-use teloxide::update_listeners::Polling;
-use teloxide::utils::command::BotCommands;
+use teloxide::types::Me;
 
 use crate::backend::{Backend, BackendError};
-use crate::commands::Command;
 use crate::config::Config;
-use crate::db::{Db, DbError};
-use crate::dedup::KEEP_CLAIMS;
-use crate::handlers::{self, Admins, HandlerError, Settings, TgBot};
-use crate::ratelimit::{Clock, RateLimiter, SystemClock};
+use crate::delivery::Outbox;
+use crate::handlers::{self, Admins, Ctx, Settings};
+use crate::listener::{self, HandleFn, Handled, Polling, Stop};
+use crate::store::{
+    Clock, KEEP_CLAIMS, SendLimit, Store as Db, StoreError as DbError, SystemClock,
+};
 use crate::telemetry::describe_telegram_error;
 
 /// How often old claimed update ids are pruned.
@@ -84,19 +85,20 @@ pub async fn run_with(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    let db_path = config.db_path.clone();
-    let db = tokio::task::spawn_blocking(move || Db::open(&db_path))
+    let stop = Stop::on(shutdown);
+    let target = config.store.clone();
+    let db = Db::open(&target)
         .await
-        .map_err(|e| DbError::Task(e.to_string()))
-        .and_then(|r| r)
         .map_err(|source| RunError::Db {
-            path: config.db_path.display().to_string(),
+            path: target.to_string(),
             source,
-        })?;
+        })?
+        .with_clock(options.clock.clone());
     prune(&db).await;
+    report_pending(&db).await;
 
     let backend = Backend::connect(&config).await?;
-    let result = serve(&config, options, db.clone(), &backend, shutdown).await;
+    let result = serve(&config, db.clone(), &backend, &stop).await;
 
     if let Err(err) = db.close() {
         tracing::error!(error = %err, "closing the database failed");
@@ -106,55 +108,54 @@ pub async fn run_with(
     result
 }
 
-async fn serve(
-    config: &Config,
-    options: Options,
-    db: Db,
-    backend: &Backend,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), RunError> {
+async fn serve(config: &Config, db: Db, backend: &Backend, stop: &Stop) -> Result<(), RunError> {
     let bot = telegram_bot(config)?;
-
-    let me = bot.get_me().await.map_err(|err| match &err {
-        teloxide::RequestError::Api(teloxide::ApiError::InvalidToken) => {
-            RunError::TelegramToken(describe_telegram_error(&err))
-        }
-        _ => RunError::Telegram(describe_telegram_error(&err)),
-    })?;
+    // Starting talks to Telegram; a stop meanwhile ends it at once.
+    let me = tokio::select! {
+        _ = stop.wait() => return Ok(()),
+        me = connect(&bot) => me?,
+    };
     tracing::info!(bot = %me.username(), admins = config.admins.len(), "connected to Telegram");
 
-    if let Err(err) = bot.set_my_commands(Command::bot_commands()).await {
-        tracing::warn!(error = %describe_telegram_error(&err), "cannot register the commands (setMyCommands)");
-    }
-    delete_webhook(&bot).await?;
-
-    let listener = Polling::builder(bot.clone())
-        .timeout(config.poll_timeout)
-        .build();
-
-    let deps = dptree::deps![
-        db.clone(),
-        backend.wawp.clone(),
-        Admins(Arc::new(config.admins.clone())),
-        Arc::new(RateLimiter::new(
-            config.send_limit,
-            Duration::from_secs(60),
-            options.clock
-        )),
-        Settings {
+    let ctx = Ctx {
+        bot: bot.clone(),
+        me: me.clone(),
+        outbox: Outbox::default(),
+        db: db.clone(),
+        wawp: backend.wawp.clone(),
+        admins: Admins(Arc::new(config.admins.clone())),
+        settings: Settings {
             bot_id: me.id.0,
             max_update_age: config.max_update_age,
-        }
-    ];
-    let mut dispatcher = Dispatcher::builder(bot, handlers::schema())
-        .dependencies(deps)
-        .default_handler(|_update| async {})
-        .error_handler(Arc::new(|err: HandlerError| async move {
-            tracing::error!(error = %err, "handling an update failed");
-        }))
-        .build();
+        },
+        menus: Arc::default(),
+        limiter: SendLimit {
+            limit: config.send_limit,
+            window: Duration::from_secs(60),
+        },
+    };
+    let deps = dptree::deps![ctx];
+    let tree = Arc::new(handlers::schema());
+    let handle: HandleFn = Arc::new(move |update: Update| {
+        let tree = Arc::clone(&tree);
+        let mut deps = deps.clone();
+        Box::pin(async move {
+            let id = update.id.0;
+            deps.insert(update);
+            match tree.dispatch(deps).await {
+                ControlFlow::Break(Ok(())) | ControlFlow::Continue(_) => Handled::Done,
+                ControlFlow::Break(Err(err)) if err.is_transient() => {
+                    tracing::error!(update_id = id, error = %err, "handling an update failed; it is kept and tried again");
+                    Handled::Retry
+                }
+                ControlFlow::Break(Err(err)) => {
+                    tracing::error!(update_id = id, error = %err, "handling an update failed");
+                    Handled::Done
+                }
+            }
+        })
+    });
 
-    let stopper = crate::shutdown::stop_on(shutdown, dispatcher.shutdown_token());
     let pruner = tokio::spawn({
         let db = db.clone();
         async move {
@@ -168,34 +169,46 @@ async fn serve(
     });
 
     tracing::info!("polling for updates");
-    let result = dispatcher
-        .try_dispatch_with_listener(
-            listener,
-            Arc::new(|err: teloxide::RequestError| async move {
-                tracing::warn!(error = %describe_telegram_error(&err), "getting updates failed; retrying");
-            }),
-        )
-        .await
-        .map_err(|err| RunError::Telegram(describe_telegram_error(&err)));
+    let polling = Polling {
+        timeout: config.poll_timeout,
+        drain: config.shutdown_timeout,
+    };
+    listener::run(&bot, polling, stop, handle).await;
     pruner.abort();
-    stopper.abort();
-    result
+    Ok(())
+}
+
+/// `getMe`, the command menu, and no webhook.
+async fn connect(bot: &Bot) -> Result<Me, RunError> {
+    let me = bot.get_me().await.map_err(|err| match &err {
+        teloxide::RequestError::Api(teloxide::ApiError::InvalidToken) => {
+            RunError::TelegramToken(describe_telegram_error(&err))
+        }
+        _ => RunError::Telegram(describe_telegram_error(&err)),
+    })?;
+    crate::menu::register_default(bot).await;
+    delete_webhook(bot).await?;
+    Ok(me)
 }
 
 /// The Bot API client: teloxide's recommended reqwest settings and the
 /// configured server.
-fn telegram_bot(config: &Config) -> Result<TgBot, RunError> {
+fn telegram_bot(config: &Config) -> Result<Bot, RunError> {
     let client = teloxide::net::default_reqwest_settings()
         .build()
         .map_err(|_| RunError::Telegram("cannot build the HTTP client".into()))?;
+    let token = config
+        .telegram_token
+        .as_ref()
+        .ok_or_else(|| RunError::Telegram("--console is not available in this build".into()))?;
     Ok(
-        Bot::with_client(config.telegram_token.expose_secret(), client)
+        Bot::with_client(token.expose_secret(), client)
             .set_api_url(config.telegram_api_url.clone()),
     )
 }
 
 /// Long polling needs no webhook: remove one left by an earlier deployment.
-async fn delete_webhook(bot: &TgBot) -> Result<(), RunError> {
+async fn delete_webhook(bot: &Bot) -> Result<(), RunError> {
     let info = bot
         .get_webhook_info()
         .await
@@ -207,6 +220,20 @@ async fn delete_webhook(bot: &TgBot) -> Result<(), RunError> {
             .map_err(|err| RunError::Telegram(describe_telegram_error(&err)))?;
     }
     Ok(())
+}
+
+/// Rows left `pending` by a crash: the outcome of those Wawp calls is
+/// unknown (`/history` says so). One WARN line with the count and ids.
+async fn report_pending(db: &Db) {
+    match db.pending().await {
+        Ok(report) if report.count == 0 => {}
+        Ok(report) => tracing::warn!(
+            count = report.count,
+            ids = ?report.ids,
+            "audit rows left pending by an earlier run: their outcome is unknown (check with Wawp before sending again)"
+        ),
+        Err(err) => tracing::warn!(error = %err, "cannot look for audit rows left pending"),
+    }
 }
 
 async fn prune(db: &Db) {

@@ -1,53 +1,38 @@
 //! The bot's commands and their arguments.
 //!
-//! teloxide's [`BotCommands`] derive recognises the command and hands over the
-//! rest of the text as one `String`; the arguments are parsed here, so a
-//! missing or bad argument gets that command's usage instead of being
-//! silently dropped.
+//! [`parse_command`] recognises a command followed by any whitespace (teloxide's
+//! `BotCommands` derive splits on a space only) and hands over the rest of the
+//! text as one `String`; the arguments are parsed here, so a missing or bad
+//! argument gets that command's usage instead of being silently dropped.
 
-use teloxide::utils::command::BotCommands;
-use wawp::{Lang, PhoneNumber};
+use wawp::{Footer, Lang, OtpCode, PhoneNumber};
 
 /// The most `/history` shows.
 pub const HISTORY_MAX: u32 = 50;
 /// What `/history` shows without an argument.
 pub const HISTORY_DEFAULT: u32 = 10;
-/// The longest footer accepted, in characters.
-pub const FOOTER_MAX_CHARS: usize = wawp::MAX_FOOTER_CHARS;
 
-/// The commands, as registered with Telegram (`setMyCommands`).
-#[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
-#[command(rename_rule = "lowercase")]
+/// The commands. Recognised by [`parse_command`]; the menu Telegram shows
+/// is [`crate::menu`].
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    /// Start here.
-    #[command(description = "what this bot does")]
+    /// `/start`
     Start,
-    /// The commands with arguments and examples.
-    #[command(description = "the commands, with examples")]
+    /// `/help`
     Help,
-    /// The caller's Telegram user id.
-    #[command(description = "your Telegram user id")]
+    /// `/whoami`
     Whoami,
-    /// `/send <phone> [lang [footer…]]`
-    #[command(description = "send a WhatsApp code: /send <phone> [lang [footer]]")]
+    /// `/langs`
+    Langs,
+    /// `/send <phone> [lang [footer…]]`, with the raw arguments.
     Send(String),
-    /// `/verify <phone> <code>`
-    #[command(description = "check a code: /verify <phone> <code>")]
+    /// `/verify <phone> <code>`, with the raw arguments.
     Verify(String),
-    /// `/history [n]`
-    #[command(description = "the last n audit entries: /history [n]")]
+    /// `/history [n]`, with the raw argument.
     History(String),
 }
 
 impl Command {
-    /// Whether only admins, in a private chat, may use it.
-    pub fn is_admin_only(&self) -> bool {
-        matches!(
-            self,
-            Command::Send(_) | Command::Verify(_) | Command::History(_)
-        )
-    }
-
     /// The recipient named in a `/send` or `/verify`, if one can be read.
     pub fn recipient_hint(&self) -> Option<PhoneNumber> {
         match self {
@@ -55,6 +40,32 @@ impl Command {
             _ => None,
         }
     }
+}
+
+/// Recognises a command the way people type it: `/name` or
+/// `/name@this_bot`, then any whitespace (space, tab, newline) before the
+/// arguments. `None` for text that is not one of the commands, or a command
+/// addressed to another bot.
+pub fn parse_command(text: &str, bot_username: &str) -> Option<Command> {
+    let rest = text.trim_start().strip_prefix('/')?;
+    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    let (word, args) = rest.split_at(end);
+    let name = match word.split_once('@') {
+        Some((name, bot)) if bot.eq_ignore_ascii_case(bot_username) => name,
+        Some(_) => return None,
+        None => word,
+    };
+    let args = args.trim().to_owned();
+    Some(match name.to_ascii_lowercase().as_str() {
+        "start" => Command::Start,
+        "help" => Command::Help,
+        "whoami" => Command::Whoami,
+        "langs" => Command::Langs,
+        "send" => Command::Send(args),
+        "verify" => Command::Verify(args),
+        "history" => Command::History(args),
+        _ => return None,
+    })
 }
 
 /// Arguments of `/send`.
@@ -65,25 +76,17 @@ pub struct SendArgs {
     /// The message language (default English).
     pub lang: Lang,
     /// Text appended to the message.
-    pub footer: Option<String>,
+    pub footer: Option<Footer>,
 }
 
-/// Arguments of `/verify`. `Debug` leaves the code out.
-#[derive(Clone, PartialEq, Eq)]
+/// Arguments of `/verify`. `Debug` leaves the code out (it is an
+/// [`OtpCode`], a secret).
+#[derive(Debug, Clone)]
 pub struct VerifyArgs {
     /// The phone number the code was sent to.
     pub phone: PhoneNumber,
     /// The 6-digit code.
-    pub code: String,
-}
-
-impl std::fmt::Debug for VerifyArgs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerifyArgs")
-            .field("phone", &self.phone)
-            .field("code", &"••••••")
-            .finish()
-    }
+    pub code: OtpCode,
 }
 
 /// What is wrong with a command's arguments. `Display` is a sentence for the
@@ -97,19 +100,20 @@ pub enum ArgError {
     #[error("{0}")]
     Phone(#[from] wawp::InvalidPhone),
     /// Not a language code at all.
-    #[error("{0:?} is not a language code; use one of: {codes}", codes = wawp::documented_codes())]
+    #[error("{0:?} is not a language code; /langs lists the codes")]
     Lang(String),
     /// A well-formed code Wawp does not document (most likely a typo).
-    #[error("Wawp does not document the language {0:?}; use one of: {codes}", codes = wawp::documented_codes())]
+    #[error("Wawp does not document the language {0:?}; /langs lists the codes")]
     UnknownLang(String),
-    /// The footer is too long.
-    #[error("the footer is too long: keep it under {FOOTER_MAX_CHARS} characters")]
-    Footer,
+    /// The footer cannot be sent (too long, control or bidi characters,
+    /// only invisible marks); the message says which, never the text.
+    #[error("{0}")]
+    Footer(#[from] wawp::InvalidFooter),
     /// The code is not 6 digits.
     #[error("the code is the 6 digits from the WhatsApp message")]
     Code,
     /// `/history`'s count is not a number from 1 up.
-    #[error("n is the number of entries to show, 1 to {HISTORY_MAX}")]
+    #[error("the count must be a whole number from 1 to {HISTORY_MAX}")]
     Count,
 }
 
@@ -120,7 +124,7 @@ impl ArgError {
             ArgError::Missing => "missing_arguments",
             ArgError::Phone(_) => "invalid_phone",
             ArgError::Lang(_) | ArgError::UnknownLang(_) => "invalid_lang",
-            ArgError::Footer => "invalid_footer",
+            ArgError::Footer(_) => "invalid_footer",
             ArgError::Code => "invalid_code",
             ArgError::Count => "invalid_count",
         }
@@ -181,13 +185,15 @@ pub fn parse_send(args: &str) -> Result<SendArgs, ArgError> {
         }
     };
     let footer = rest.collect::<Vec<_>>().join(" ");
-    if footer.chars().count() > FOOTER_MAX_CHARS {
-        return Err(ArgError::Footer);
-    }
+    let footer = if footer.is_empty() {
+        None
+    } else {
+        Some(footer.parse::<Footer>()?)
+    };
     Ok(SendArgs {
         phone,
         lang,
-        footer: (!footer.is_empty()).then_some(footer),
+        footer,
     })
 }
 
@@ -206,13 +212,8 @@ pub fn parse_verify(args: &str) -> Result<VerifyArgs, ArgError> {
         // Something between the number and the code that is not part of either.
         return Err(ArgError::Code);
     }
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ArgError::Code);
-    }
-    Ok(VerifyArgs {
-        phone,
-        code: (*code).to_owned(),
-    })
+    let code = code.parse::<OtpCode>().map_err(|_| ArgError::Code)?;
+    Ok(VerifyArgs { phone, code })
 }
 
 /// Parses `/history [n]`: n from 1, at most [`HISTORY_MAX`] (larger is capped).
@@ -237,7 +238,7 @@ mod tests {
 
     #[test]
     fn commands_are_recognised_with_their_raw_arguments() {
-        let parse = |text| Command::parse(text, "wawp_test_bot");
+        let parse = |text| parse_command(text, "wawp_test_bot").ok_or(());
         assert_eq!(
             parse("/send +201234567890 ar").unwrap(),
             Command::Send("+201234567890 ar".into())
@@ -250,6 +251,29 @@ mod tests {
         assert_eq!(parse("/whoami").unwrap(), Command::Whoami);
         assert!(parse("/nope").is_err());
         assert!(parse("/send@another_bot +201234567890").is_err());
+        assert_eq!(parse("/Whoami@Wawp_Test_Bot").unwrap(), Command::Whoami);
+    }
+
+    #[test]
+    fn any_whitespace_ends_the_command_name() {
+        let parse = |text| parse_command(text, "wawp_test_bot");
+        for text in [
+            "/send\n+201234567890 ar",
+            "/send\t+201234567890 ar",
+            "/send  +201234567890 ar ",
+            "/send@wawp_test_bot\n+201234567890 ar",
+        ] {
+            assert_eq!(
+                parse(text),
+                Some(Command::Send("+201234567890 ar".into())),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            parse("/verify\n+201234567890\n123456"),
+            Some(Command::Verify("+201234567890\n123456".into()))
+        );
+        assert_eq!(parse("send +201234567890"), None);
     }
 
     #[test]
@@ -257,22 +281,25 @@ mod tests {
         let args = parse_send("+20 123 456 7890 AR Thanks for shopping  with us").unwrap();
         assert_eq!(args.phone.e164(), "+201234567890");
         assert_eq!(args.lang, Lang::Ar);
-        assert_eq!(args.footer.as_deref(), Some("Thanks for shopping with us"));
+        assert_eq!(
+            args.footer.as_ref().map(Footer::as_str),
+            Some("Thanks for shopping with us")
+        );
 
         let args = parse_send("  00201234567890 ").unwrap();
         assert_eq!(args.lang, Lang::En);
-        assert_eq!(args.footer, None);
+        assert!(args.footer.is_none());
 
         // A footer that starts with digits is not swallowed into the number.
         let args = parse_send("+201234567890 fr 2024 promo").unwrap();
         assert_eq!(args.phone.e164(), "+201234567890");
-        assert_eq!(args.footer.as_deref(), Some("2024 promo"));
+        assert_eq!(args.footer.as_ref().map(Footer::as_str), Some("2024 promo"));
     }
 
     #[test]
     fn send_refuses_what_it_cannot_use() {
-        assert_eq!(parse_send(""), Err(ArgError::Missing));
-        assert_eq!(parse_send("   "), Err(ArgError::Missing));
+        assert!(matches!(parse_send(""), Err(ArgError::Missing)));
+        assert!(matches!(parse_send("   "), Err(ArgError::Missing)));
         assert!(matches!(
             parse_send("0123 456 7890"),
             Err(ArgError::Phone(_))
@@ -280,40 +307,58 @@ mod tests {
         assert!(matches!(parse_send("+20 12"), Err(ArgError::Phone(_))));
         assert!(matches!(parse_send("alice"), Err(ArgError::Phone(_))));
         assert_eq!(
-            parse_send("+201234567890 ee"),
-            Err(ArgError::UnknownLang("ee".into()))
+            parse_send("+201234567890 ee").unwrap_err(),
+            ArgError::UnknownLang("ee".into())
         );
         assert_eq!(
-            parse_send("+201234567890 english"),
-            Err(ArgError::Lang("english".into()))
+            parse_send("+201234567890 english").unwrap_err(),
+            ArgError::Lang("english".into())
         );
-        let long = format!("+201234567890 en {}", "x".repeat(FOOTER_MAX_CHARS + 1));
-        assert_eq!(parse_send(&long), Err(ArgError::Footer));
+        let long = format!(
+            "+201234567890 en {}",
+            "x".repeat(wawp::MAX_FOOTER_CHARS + 1)
+        );
+        let err = parse_send(&long).unwrap_err();
+        assert!(matches!(err, ArgError::Footer(_)), "{err:?}");
+        assert!(!err.to_string().contains("xxx"), "{err}");
+        // Only invisible marks: nothing to show, refused before Wawp.
+        assert!(matches!(
+            parse_send("+201234567890 en \u{200E}\u{200F}"),
+            Err(ArgError::Footer(_))
+        ));
     }
 
     #[test]
-    fn the_unknown_language_message_lists_the_26_codes() {
+    fn a_bad_language_is_named_and_points_to_langs_instead_of_26_codes() {
         let message = ArgError::UnknownLang("ee".into()).to_string();
-        for lang in Lang::DOCUMENTED {
-            assert!(message.contains(lang.as_str()), "{message}");
-        }
+        assert_eq!(
+            message,
+            "Wawp does not document the language \"ee\"; /langs lists the codes"
+        );
+        assert!(!message.contains("uk"));
     }
 
     #[test]
     fn verify_takes_a_number_and_a_six_digit_code() {
         let args = parse_verify("+20 123 456 7890 123456").unwrap();
         assert_eq!(args.phone.e164(), "+201234567890");
-        assert_eq!(args.code, "123456");
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&args.code), "123456");
         assert!(!format!("{args:?}").contains("123456"));
 
-        assert_eq!(parse_verify(""), Err(ArgError::Missing));
-        assert_eq!(parse_verify("123456"), Err(ArgError::Missing));
-        assert_eq!(parse_verify("+201234567890 12345"), Err(ArgError::Code));
-        assert_eq!(parse_verify("+201234567890 12345a"), Err(ArgError::Code));
-        assert_eq!(
+        assert!(matches!(parse_verify(""), Err(ArgError::Missing)));
+        assert!(matches!(parse_verify("123456"), Err(ArgError::Missing)));
+        assert!(matches!(
+            parse_verify("+201234567890 12345"),
+            Err(ArgError::Code)
+        ));
+        assert!(matches!(
+            parse_verify("+201234567890 12345a"),
+            Err(ArgError::Code)
+        ));
+        assert!(matches!(
             parse_verify("+201234567890 abc 123456"),
             Err(ArgError::Code)
-        );
+        ));
         assert!(matches!(
             parse_verify("+20 12 123456"),
             Err(ArgError::Phone(_))

@@ -6,28 +6,28 @@
 //! |---|---|
 //! | [`config`] | flags, environment, `--config` file; one-line errors |
 //! | [`app`] | [`run`]: start, poll, shut down |
-//! | [`handlers`] | the dptree handler tree and its endpoints |
-//! | [`commands`] | the commands and their argument parsing |
-//! | [`reply`] | the reply texts (HTML, escaped) |
-//! | [`backend`] | the `wawp` client, or the in-process sandbox |
-//! | [`db`] | SQLite: durability, migrations, blocking calls |
-//! | [`audit`] | the audit log |
-//! | [`dedup`] | exactly-once handling of updates |
-//! | [`ratelimit`] | per-admin send limit |
+//! | `listener` | long polling that confirms only handled updates |
+//! | `handlers` | the dptree handler tree and its endpoints |
+//! | `commands` | the commands and their argument parsing |
+//! | `reply` | the reply texts (HTML, escaped) |
+//! | `menu` | the command menu: public by default, admin commands in admins' chats |
+//! | `delivery` | replies split to fit, paced (admins first), retried |
+//! | `backend` | the `wawp` client, or the in-process sandbox |
+//! | [`store`] | SQLite or PostgreSQL: audit log, update claims, send limits |
 //! | [`shutdown`] | SIGINT/SIGTERM |
 //! | [`telemetry`] | logging without secrets |
 
 pub mod app;
-pub mod audit;
-pub mod backend;
-pub mod commands;
+pub(crate) mod backend;
+pub(crate) mod commands;
 pub mod config;
-pub mod db;
-pub mod dedup;
-pub mod handlers;
-pub mod ratelimit;
-pub mod reply;
+pub(crate) mod delivery;
+pub(crate) mod handlers;
+mod listener;
+pub(crate) mod menu;
+pub(crate) mod reply;
 pub mod shutdown;
+pub mod store;
 pub mod telemetry;
 
 pub use app::{Options, RunError, run, run_with};

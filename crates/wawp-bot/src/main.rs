@@ -1,27 +1,24 @@
-//! The `wawp-bot` binary: parse the configuration, set up logging, run until
-//! SIGINT or SIGTERM.
+//! The `wawp-bot` binary: read the configuration, then run the bot until
+//! SIGINT or SIGTERM, or run one of the maintenance commands (`backup`,
+//! `audit export`).
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use secrecy::ExposeSecret;
-use wawp_bot::config::{Cli, Config, WawpSettings};
+use wawp_bot::config::{Config, Invocation};
+use wawp_bot::store::{Store, StoreError, StoreTarget};
 
 fn main() -> ExitCode {
-    let config = match Config::from_cli(Cli::parse()) {
-        Ok(config) => config,
+    let invocation = match Invocation::from_env() {
+        Ok(invocation) => invocation,
+        Err(err) if err.exit_code() == 0 => {
+            print!("{err}");
+            return ExitCode::SUCCESS;
+        }
         Err(err) => {
             eprintln!("wawp-bot: {err}");
-            return ExitCode::from(2);
+            return ExitCode::from(err.exit_code());
         }
     };
-
-    let mut secrets = vec![config.telegram_token.expose_secret().to_owned()];
-    if let WawpSettings::Live { access_token, .. } = &config.wawp {
-        secrets.push(access_token.expose_secret().to_owned());
-    }
-    wawp_bot::telemetry::init(secrets);
-
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -32,12 +29,70 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    match invocation {
+        Invocation::Run(config) => run(&runtime, *config),
+        Invocation::Backup {
+            store: StoreTarget::Postgres(_),
+            ..
+        } => {
+            // Said before connecting: nothing to copy from here.
+            eprintln!("wawp-bot: {}", StoreError::BackupUnsupported);
+            ExitCode::from(2)
+        }
+        Invocation::Backup { store, to } => maintenance(&runtime, &store, async |store| {
+            store.backup(&to).await?;
+            eprintln!(
+                "wawp-bot: wrote a copy of {} to {}",
+                store.location(),
+                to.display()
+            );
+            Ok(())
+        }),
+        Invocation::ExportAudit { store, since } => maintenance(&runtime, &store, async |store| {
+            let rows = store.audit_since(since).await?;
+            wawp_bot::store::write_csv(&rows, std::io::stdout().lock())
+                .map_err(|e| StoreError::Other(format!("cannot write the CSV: {e}")))
+        }),
+    }
+}
+
+fn run(runtime: &tokio::runtime::Runtime, config: Config) -> ExitCode {
+    wawp_bot::telemetry::init(config.secrets());
     match runtime.block_on(wawp_bot::run(config, wawp_bot::shutdown::signal())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "wawp-bot stopped");
             eprintln!("wawp-bot: {err}");
             ExitCode::from(err.exit_code() as u8)
+        }
+    }
+}
+
+/// Opens an existing store, runs `job`, closes the store; errors are one
+/// line with exit code 1 (2 for a database that is not there or not ours).
+fn maintenance(
+    runtime: &tokio::runtime::Runtime,
+    target: &StoreTarget,
+    job: impl AsyncFnOnce(&Store) -> Result<(), StoreError>,
+) -> ExitCode {
+    let result = runtime.block_on(async {
+        let store = Store::open_existing(target).await?;
+        let result = job(&store).await;
+        let closed = store.close();
+        result.and(closed)
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("wawp-bot: {err}");
+            let setting = matches!(
+                err,
+                StoreError::Missing(_)
+                    | StoreError::Foreign { .. }
+                    | StoreError::BackupUnsupported
+                    | StoreError::TooNew { .. }
+            );
+            ExitCode::from(if setting { 2 } else { 1 })
         }
     }
 }

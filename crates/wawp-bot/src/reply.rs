@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use teloxide::utils::html::escape;
 
-use crate::audit::Entry;
 use crate::commands::{ArgError, HISTORY_DEFAULT, HISTORY_MAX};
+use crate::store::Entry;
 
 /// Which command a usage text is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,13 +22,41 @@ pub enum Usage {
     History,
 }
 
-/// `/start` and `/help`.
+/// `/start` and `/help` for someone who is not an admin: what the bot is and
+/// how to ask for access, no admin instructions.
+pub fn help_public() -> String {
+    "<b>Wawp OTP bot</b>\n\
+     This bot lets a company's support team send WhatsApp one-time codes. \
+     Only the people who run it can use it.\n\n\
+     To ask for access, send /whoami and give the number it shows (your Telegram user id) \
+     to whoever runs the bot."
+        .to_owned()
+}
+
+/// `/langs`: the language codes Wawp documents, with their names.
+pub fn langs() -> String {
+    let mut text = format!(
+        "<b>Languages</b> ({} codes; default en):",
+        wawp::Lang::DOCUMENTED.len()
+    );
+    for lang in wawp::Lang::DOCUMENTED {
+        text.push_str(&format!(
+            "\n<code>{}</code> {}",
+            lang.as_str(),
+            escape(lang.name().unwrap_or(""))
+        ));
+    }
+    text
+}
+
+/// `/start` and `/help` for an admin.
 pub fn help() -> String {
     format!(
         "<b>Wawp OTP bot</b>\n\
          Support admins send WhatsApp one-time codes through Wawp and check the code a customer reads back. \
          Every send and verify is written to an audit log.\n\n\
          {send}\n\n{verify}\n\n{history}\n\n\
+         /langs — the language codes\n\
          /whoami — your Telegram user id (whoever runs the bot adds admins by id)\n\n\
          Admin commands work in a private chat with the bot, for the admins listed in <code>WAWP_BOT_ADMINS</code>.",
         send = usage(Usage::Send),
@@ -40,14 +68,12 @@ pub fn help() -> String {
 /// How to use one command, with examples.
 pub fn usage(command: Usage) -> String {
     match command {
-        Usage::Send => format!(
-            "/send &lt;phone&gt; [lang [footer…]] — send a code over WhatsApp.\n\
-             phone: international, with + and the country code; lang: one of {codes} (default en); \
-             footer: text added to the message.\n\
+        Usage::Send => "/send &lt;phone&gt; [lang [footer…]] — send a code over WhatsApp.\n\
+             phone: international, with + and the country code; lang: a language code, default en \
+             (/langs lists them); footer: text added to the message.\n\
              e.g. <code>/send +201234567890</code>\n\
-             <code>/send +20 123 456 7890 ar Welcome to Acme</code>",
-            codes = wawp::documented_codes()
-        ),
+             <code>/send +20 123 456 7890 ar Welcome to Acme</code>"
+            .to_owned(),
         Usage::Verify => {
             "/verify &lt;phone&gt; &lt;code&gt; — check the 6-digit code the customer received.\n\
              e.g. <code>/verify +201234567890 123456</code>"
@@ -81,38 +107,21 @@ pub fn whoami(id: Option<u64>, is_admin: bool) -> String {
     }
 }
 
-/// Why an admin command was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// The caller is not in `WAWP_BOT_ADMINS`.
-    NotAdmin,
-    /// An admin, but in a group.
-    NotPrivate,
+/// An admin command from someone who is not an admin.
+pub fn refused(id: Option<u64>) -> String {
+    format!(
+        "⛔ Only this bot's admins may use that command. Nothing was sent; the attempt was logged.\n\
+         Your user id is <code>{}</code>: give it to whoever runs the bot if you should be an admin.",
+        id.map_or_else(|| "unknown".to_owned(), |id| id.to_string())
+    )
 }
 
-impl Refusal {
-    /// The error kind stored in the audit log.
-    pub fn kind(self) -> &'static str {
-        match self {
-            Refusal::NotAdmin => "not_admin",
-            Refusal::NotPrivate => "not_private",
-        }
-    }
-}
-
-/// An admin command refused.
-pub fn refused(refusal: Refusal, id: Option<u64>, bot_username: &str) -> String {
-    match refusal {
-        Refusal::NotAdmin => format!(
-            "⛔ Only this bot's admins may use that command. Nothing was sent; the attempt was logged.\n\
-             Your user id is <code>{}</code>: give it to whoever runs the bot if you should be an admin.",
-            id.map_or_else(|| "unknown".to_owned(), |id| id.to_string())
-        ),
-        Refusal::NotPrivate => format!(
-            "⛔ Admin commands work only in a private chat with me (@{}). Nothing was sent.",
-            escape(bot_username)
-        ),
-    }
+/// The one line everyone gets in a group (the bot then leaves).
+pub fn private_only(bot_username: &str) -> String {
+    format!(
+        "This bot works only in a private chat: message @{}. Leaving this chat.",
+        escape(bot_username)
+    )
 }
 
 /// A command older than the maximum age.
@@ -138,6 +147,11 @@ pub fn audit_unavailable() -> String {
     "⚠️ The audit log cannot be written right now, so nothing was done. \
      Tell whoever runs the bot (see its log)."
         .to_owned()
+}
+
+/// The audit log cannot be read, for `/history`.
+pub fn audit_unreadable() -> String {
+    "⚠️ The audit log cannot be read right now. Tell whoever runs the bot (see its log).".to_owned()
 }
 
 /// A successful send.
@@ -201,14 +215,6 @@ pub fn not_verified(recipient: &wawp::PhoneNumber, outcome: &wawp::VerifyOutcome
         }
         _ => format!("❌ Not verified: Wawp did not accept the code for {to}."),
     }
-}
-
-/// An input the client refused before calling Wawp.
-pub fn invalid_input(error: &dyn std::error::Error) -> String {
-    format!(
-        "⚠️ {}. Nothing was sent.",
-        capitalise(&escape(&error.to_string()))
-    )
 }
 
 /// Which call failed, for [`wawp_error`].
@@ -290,7 +296,13 @@ pub fn history(entries: &[Entry]) -> String {
             text.push(' ');
             text.push_str(&escape(part));
         }
-        text.push_str(&format!(" · <b>{}</b>", escape(&entry.outcome)));
+        // A row still pending was written before a Wawp call whose end the
+        // bot did not record (a crash, or a call in flight right now).
+        let outcome = match entry.outcome.as_str() {
+            "pending" => "outcome unknown",
+            other => other,
+        };
+        text.push_str(&format!(" · <b>{}</b>", escape(outcome)));
         if let Some(kind) = &entry.error_kind {
             text.push_str(&format!(" ({})", escape(kind)));
         }

@@ -16,6 +16,13 @@ use tracing_subscriber::fmt::MakeWriter;
 /// The default log filter when `RUST_LOG` is not set.
 pub const DEFAULT_FILTER: &str = "info,teloxide=warn,teloxide_core=warn";
 
+/// Log targets that are off whatever `RUST_LOG` says, because their records
+/// can hold secrets: the sandbox's "sent" log names the full number, and
+/// teloxide's dispatcher and listeners log an update they cannot parse with
+/// its raw JSON at ERROR (a `/verify` code, a full number). The bot's own
+/// listener logs such an update by id only.
+pub const ALWAYS_OFF: &str = "wawp_sandbox::sent=off,teloxide::dispatching=off,teloxide::update_listeners=off,teloxide_core::adaptors::trace=off";
+
 /// A description of a Telegram request error that holds no URL, token or
 /// message text.
 pub fn describe_telegram_error(error: &RequestError) -> String {
@@ -124,7 +131,7 @@ pub fn init(secrets: impl IntoIterator<Item = String>) {
         .ok()
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_FILTER.to_owned());
-    let filter = EnvFilter::builder().parse_lossy(format!("{wanted},wawp_sandbox::sent=off"));
+    let filter = EnvFilter::builder().parse_lossy(format!("{wanted},{ALWAYS_OFF}"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         // Colours for a terminal; plain text for journald and files.

@@ -44,7 +44,7 @@ fn a_missing_setting_is_one_line_and_exit_code_2() {
                 ("WAWP_BOT_ADMINS", "12,abc"),
             ],
             &[],
-            "wawp-bot: WAWP_BOT_ADMINS is invalid: \"abc\" is not a Telegram user id",
+            "wawp-bot: WAWP_BOT_ADMINS is invalid: item 2 of 2 is not a Telegram user id",
         ),
         (
             &[("TELEGRAM_BOT_TOKEN", BOT_TOKEN), ("WAWP_BOT_ADMINS", "12")],
@@ -58,7 +58,7 @@ fn a_missing_setting_is_one_line_and_exit_code_2() {
                 ("WAWP_BOT_SEND_LIMIT", "many"),
             ],
             &["--sandbox"],
-            "wawp-bot: WAWP_BOT_SEND_LIMIT is invalid: \"many\" is not a whole number",
+            "wawp-bot: WAWP_BOT_SEND_LIMIT is invalid: it is not a whole number",
         ),
     ];
     for (env, args, expected) in cases {
@@ -234,4 +234,58 @@ async fn sigkill_loses_no_committed_row_and_a_redelivered_update_is_not_sent_aga
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(audit_rows(&db).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sigterm_exits_at_once_while_a_command_hangs() {
+    use wiremock::matchers::any;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let telegram = FakeTelegram::start().await;
+    let wawp = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(wawp_testkit::wawp::sent("send_hangs"))
+                .set_delay(Duration::from_secs(60)),
+        )
+        .mount(&wawp)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let stderr_path = dir.path().join("stderr.log");
+    let mut child = Command::new(BIN)
+        .env_clear()
+        .env("TELEGRAM_BOT_TOKEN", BOT_TOKEN)
+        .env("TELEGRAM_API_URL", telegram.url())
+        .env("WAWP_BOT_ADMINS", ADMIN.to_string())
+        .env("WAWP_BOT_DB", dir.path().join("audit.sqlite3"))
+        .env("WAWP_INSTANCE_ID", WAWP_INSTANCE)
+        .env("WAWP_ACCESS_TOKEN", WAWP_TOKEN)
+        .env("WAWP_BASE_URL", wawp.uri())
+        .env("WAWP_BOT_SHUTDOWN_TIMEOUT", "25")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let stderr = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
+
+    telegram.wait_polling().await;
+    telegram.push(private_message(ADMIN, &format!("/send {PHONE}")));
+    while wawp.received_requests().await.unwrap().is_empty() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    wawp_testkit::wait::signal(child.id(), "TERM");
+    wawp_testkit::wait::until("the first signal logged", Duration::from_secs(10), || {
+        stderr().contains("SIGTERM received").then_some(())
+    })
+    .await;
+    // Still waiting for the hanging command (up to the 25 s timeout)...
+    assert!(child.try_wait().unwrap().is_none(), "{}", stderr());
+    // ...until a second signal.
+    wawp_testkit::wait::signal(child.id(), "TERM");
+    let exit = wawp_testkit::wait::wait_exit(&mut child, Duration::from_secs(5))
+        .unwrap_or_else(|| panic!("still running after a second SIGTERM:\n{}", stderr()));
+    assert_eq!(exit.code(), Some(130), "{}", stderr());
+    assert!(stderr().contains("second signal"), "{}", stderr());
 }

@@ -1,0 +1,273 @@
+//! Errors: one line, naming the setting, never its value.
+
+use super::{BASE, Case, TOKEN, config, err, with};
+use crate::config::WawpSettings;
+
+/// Args and environment.
+type Place<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+
+#[test]
+fn missing_and_bad_settings_name_the_variable_on_one_line() {
+    let cases: &[Case] = &[
+        (
+            &["--admins", "1", "--sandbox"],
+            &[],
+            "TELEGRAM_BOT_TOKEN is not set",
+        ),
+        (
+            &["--sandbox"],
+            &[("TELEGRAM_BOT_TOKEN", "nonsense"), ("WAWP_BOT_ADMINS", "1")],
+            "TELEGRAM_BOT_TOKEN is invalid",
+        ),
+        (
+            &["--telegram-bot-token", TOKEN, "--sandbox"],
+            &[],
+            "WAWP_BOT_ADMINS is not set",
+        ),
+        (
+            &[
+                "--telegram-bot-token",
+                TOKEN,
+                "--admins",
+                " , ",
+                "--sandbox",
+            ],
+            &[],
+            "WAWP_BOT_ADMINS is invalid: it lists no user id",
+        ),
+        (
+            &["--telegram-bot-token", TOKEN, "--sandbox"],
+            &[("WAWP_BOT_ADMINS", "1,bob")],
+            "WAWP_BOT_ADMINS is invalid: item 2 of 2 is not a Telegram user id",
+        ),
+        (
+            &["--telegram-bot-token", TOKEN, "--admins", "1"],
+            &[],
+            "WAWP_INSTANCE_ID is not set",
+        ),
+        (
+            &[
+                "--telegram-bot-token",
+                TOKEN,
+                "--admins",
+                "1",
+                "--wawp-instance-id",
+                "i",
+            ],
+            &[],
+            "WAWP_ACCESS_TOKEN is not set",
+        ),
+        (
+            BASE,
+            &[("WAWP_BOT_SEND_LIMIT", "ten")],
+            "WAWP_BOT_SEND_LIMIT is invalid: it is not a whole number",
+        ),
+        (
+            &with(&["--send-limit", "0"]),
+            &[],
+            "WAWP_BOT_SEND_LIMIT is invalid: it is out of range",
+        ),
+        (
+            &with(&["--max-update-age=-5"]),
+            &[],
+            "WAWP_BOT_MAX_UPDATE_AGE is invalid",
+        ),
+        (
+            &with(&["--telegram-api-url", "ftp://x"]),
+            &[],
+            "TELEGRAM_API_URL is invalid",
+        ),
+        (
+            &with(&["--shutdown-timeout", "0"]),
+            &[],
+            "WAWP_BOT_SHUTDOWN_TIMEOUT is invalid",
+        ),
+        (
+            &with(&["--log-format", "xml"]),
+            &[],
+            "WAWP_BOT_LOG_FORMAT is invalid: use one of: text, json",
+        ),
+        (
+            &with(&["--console=maybe"]),
+            &[],
+            "WAWP_BOT_CONSOLE is invalid",
+        ),
+        (&["audit"], &[], "a command is missing; see wawp-bot --help"),
+        (
+            &with(&["--metrics-listen", "localhost"]),
+            &[],
+            "WAWP_BOT_METRICS_LISTEN is invalid",
+        ),
+        (
+            &with(&["--audit-retention-days", "0"]),
+            &[],
+            "WAWP_BOT_AUDIT_RETENTION_DAYS is invalid",
+        ),
+        (&with(&["--db", "mysql://x"]), &[], "WAWP_BOT_DB is invalid"),
+        (
+            &with(&["--webhook-url", "https://bot.example.com/hook"]),
+            &[],
+            "WAWP_BOT_WEBHOOK_SECRET is not set",
+        ),
+        (
+            &with(&["--webhook-url", "http://bot.example.com/hook"]),
+            &[],
+            "WAWP_BOT_WEBHOOK_URL is invalid: Telegram only calls https://",
+        ),
+        (
+            &with(&["--webhook-url", "https://bot.example.com:9000/hook"]),
+            &[],
+            "WAWP_BOT_WEBHOOK_URL is invalid: Telegram only calls webhooks on ports",
+        ),
+        (
+            &with(&["--webhook-url", "https://b.example.com/h"]),
+            &[("WAWP_BOT_WEBHOOK_SECRET", "has space")],
+            "WAWP_BOT_WEBHOOK_SECRET is invalid: use only A-Z",
+        ),
+        (
+            &with(&[
+                "--webhook-url",
+                "https://b.example.com/h",
+                "--webhook-secret",
+                "",
+            ]),
+            &[],
+            "WAWP_BOT_WEBHOOK_SECRET is invalid: it has 0 characters",
+        ),
+        (
+            &with(&[
+                "--webhook-url",
+                "https://b.example.com/h",
+                "--listen",
+                "0.0.0.0:8443",
+                "--metrics-listen",
+                "127.0.0.1:8443",
+                "--webhook-secret",
+                "abc",
+            ]),
+            &[],
+            "WAWP_BOT_METRICS_LISTEN is invalid: it must not share",
+        ),
+        (
+            &with(&["--console", "--webhook-url", "https://b.example.com/h"]),
+            &[],
+            "WAWP_BOT_WEBHOOK_URL is invalid: it cannot be combined with --console",
+        ),
+        (
+            &with(&["--no-such-flag=secret"]),
+            &[],
+            "unknown flag --no-such-flag; see wawp-bot --help",
+        ),
+    ];
+    for (args, env, expected) in cases {
+        let message = err(args, env);
+        assert!(message.starts_with(expected), "{args:?} {env:?}: {message}");
+    }
+    let long = "x".repeat(257);
+    let message = err(
+        &with(&["--webhook-url", "https://b.example.com/h"]),
+        &[("WAWP_BOT_WEBHOOK_SECRET", &long)],
+    );
+    assert!(message.contains("it has 257 characters"), "{message}");
+}
+
+#[test]
+fn a_secret_pasted_into_the_wrong_setting_is_never_echoed() {
+    let secret = "123456:AAXyzzYsecretXyzzY";
+    let places: &[Place] = &[
+        (
+            &["--telegram-bot-token", TOKEN, "--sandbox"],
+            &[("WAWP_BOT_ADMINS", secret)],
+        ),
+        (
+            &[
+                "--telegram-bot-token",
+                TOKEN,
+                "--sandbox",
+                "--admins",
+                secret,
+            ],
+            &[],
+        ),
+        (BASE, &[("WAWP_BOT_SEND_LIMIT", secret)]),
+        (BASE, &[("TELEGRAM_API_URL", secret)]),
+        (BASE, &[("WAWP_BOT_METRICS_LISTEN", secret)]),
+        (
+            &with(&["--webhook-url", "https://b.example.com/h"]),
+            &[("WAWP_BOT_WEBHOOK_SECRET", "AAXyzzY:XyzzY")],
+        ),
+        (&with(&[secret]), &[]),
+    ];
+    for (args, env) in places {
+        let message = err(args, env);
+        assert!(!message.contains("XyzzY"), "{message}");
+    }
+    assert!(
+        err(
+            &["--telegram-bot-token", TOKEN, "--sandbox"],
+            &[("WAWP_BOT_ADMINS", secret)]
+        )
+        .starts_with("WAWP_BOT_ADMINS is invalid: item 1 of 1 is not a Telegram user id")
+    );
+}
+
+#[test]
+fn a_broken_config_file_is_one_line_without_its_contents() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bot.toml");
+    std::fs::write(
+        &path,
+        "telegram_bot_token = \"123:secretvalue\"\nadmins = [1]\n",
+    )
+    .unwrap();
+    let message = err(&["--config", path.to_str().unwrap()], &[]);
+    assert!(
+        message.contains("line 2") && message.contains("admins"),
+        "{message}"
+    );
+    assert!(!message.contains("secretvalue"), "{message}");
+
+    std::fs::write(&path, "telegram_bot_token = \"123:secretvalue\nx").unwrap();
+    let message = err(&["--config", path.to_str().unwrap()], &[]);
+    assert!(
+        message.contains("line ") && !message.contains("secretvalue"),
+        "{message}"
+    );
+
+    std::fs::write(&path, "wawp_bot_admins = \"123456:secretvalue\"\n").unwrap();
+    let message = err(
+        &[
+            "--config",
+            path.to_str().unwrap(),
+            "--telegram-bot-token",
+            TOKEN,
+        ],
+        &[],
+    );
+    assert!(
+        message.starts_with("WAWP_BOT_ADMINS is invalid"),
+        "{message}"
+    );
+    assert!(!message.contains("secretvalue"), "{message}");
+
+    std::fs::write(&path, "sandbox = true\nwawp_bot_admins = [1]\n").unwrap();
+    let legacy = config(
+        &[
+            "--config",
+            path.to_str().unwrap(),
+            "--telegram-bot-token",
+            TOKEN,
+        ],
+        &[],
+    );
+    assert!(
+        matches!(legacy.wawp, WawpSettings::Sandbox),
+        "the old `sandbox` key still works"
+    );
+
+    let message = err(&["--config", "/nonexistent/bot.toml"], &[]);
+    assert!(
+        message.starts_with("config file /nonexistent/bot.toml: cannot read it"),
+        "{message}"
+    );
+}
