@@ -4,7 +4,7 @@
 # URL to export as WAWP_BOT_TEST_PG.
 set -euo pipefail
 
-pg_ctlcluster 15 main start 2>/dev/null || pg_ctlcluster 15 main status >/dev/null
+pg_ctlcluster 15 main start >/dev/null 2>&1 || pg_ctlcluster 15 main status >/dev/null
 
 su postgres -c "psql -q -v ON_ERROR_STOP=1" <<'SQL'
 DO $$
