@@ -301,18 +301,7 @@ mod tests {
     use super::*;
     use std::ffi::OsString;
 
-    fn builder() -> ClientBuilder {
-        ClientBuilder::new()
-            .instance_id("INSTANCE")
-            .access_token("secret-token-123")
-    }
-
-    fn config_message(result: Result<Client, BuildError>) -> String {
-        match result {
-            Err(BuildError::Config { message }) => message,
-            other => panic!("expected Error::Config, got {other:?}"),
-        }
-    }
+    use crate::test_support::{builder, config_message};
 
     #[test]
     fn missing_or_blank_credentials_are_config_errors() {

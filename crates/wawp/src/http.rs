@@ -81,20 +81,9 @@ pub(crate) fn parse_base_url(raw: &str) -> Result<(String, bool), BuildError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Client, ClientBuilder, DEFAULT_BASE_URL};
+    use crate::DEFAULT_BASE_URL;
 
-    fn builder() -> ClientBuilder {
-        ClientBuilder::new()
-            .instance_id("INSTANCE")
-            .access_token("secret-token-123")
-    }
-
-    fn config_message(result: Result<Client, BuildError>) -> String {
-        match result {
-            Err(BuildError::Config { message }) => message,
-            other => panic!("expected BuildError::Config, got {other:?}"),
-        }
-    }
+    use crate::test_support::{builder, config_message};
 
     #[test]
     fn https_is_required_except_for_loopback() {

@@ -110,6 +110,8 @@ mod send;
 #[cfg(feature = "serde")]
 mod serde_impls;
 mod summary;
+#[cfg(test)]
+mod test_support;
 mod tls;
 mod transport;
 mod verify;
