@@ -1,7 +1,6 @@
-//! The bot end to end: a fake Bot API on 127.0.0.1 hands admins' `/send`
-//! commands to `wawp-bot` (in this process, against its in-process sandbox,
-//! as `--sandbox` runs it) and times each one from the `getUpdates` answer
-//! that carried it to the `sendMessage` that answers it.
+//! A fake Telegram Bot API on 127.0.0.1 that hands admins' `/send`
+//! commands to the bot, one at a time per admin, and times each reply.
+//! (To be replaced by the fake of `crates/wawp-testkit`, issue 12 item 4.)
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -9,29 +8,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Json;
 use axum::extract::{Path as UrlPath, State};
-use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
-use wawp_bot::Options;
-use wawp_bot::config::{Config, WawpSettings};
 
-use crate::stats::{Summary, memory_kib};
+/// The first admin's Telegram user id; the others follow.
+pub const FIRST_ADMIN: i64 = 1001;
 
-/// What one run measured.
-#[derive(Debug, Serialize)]
-pub struct Report {
-    /// Command-to-reply latency; `errors` counts replies that matched no
-    /// command and commands never answered.
-    pub summary: Summary,
-    /// The peak resident set (VmHWM) of the process running the bot, its
-    /// sandbox and the fake Bot API, KiB.
-    pub peak_rss_kib: u64,
-}
-
-const FIRST_ADMIN: i64 = 1001;
-
+/// The fake's state, shared by its handlers and the benchmark.
 #[derive(Default)]
-struct Fake {
+pub struct Fake {
     state: Mutex<Script>,
     queued: Notify,
     finished: Notify,
@@ -47,6 +32,8 @@ struct Script {
     latencies: Vec<Duration>,
     stray_replies: usize,
     expected: usize,
+    admins: usize,
+    first_poll: Option<Instant>,
 }
 
 impl Script {
@@ -76,76 +63,68 @@ impl Script {
     }
 }
 
-/// Starts the fake and the bot, runs `commands` spread over `admins`.
-pub async fn run(commands: usize, admins: usize) -> anyhow::Result<Report> {
-    let fake = Arc::new(Fake::default());
-    {
-        let mut script = fake.state.lock().unwrap();
-        script.expected = commands;
-        for a in 0..admins {
-            let admin = FIRST_ADMIN + a as i64;
-            let share = commands / admins + usize::from(a < commands % admins);
-            if share > 0 {
-                script.remaining.insert(admin, share - 1);
-                script.enqueue(admin);
+impl Fake {
+    /// A fake that will hand out `commands` spread over `admins` once
+    /// [`Fake::start`] is called.
+    pub fn new(commands: usize, admins: usize) -> Fake {
+        let fake = Fake::default();
+        {
+            let mut script = fake.state.lock().unwrap();
+            script.expected = commands;
+            script.admins = admins;
+            for a in 0..admins {
+                let share = commands / admins + usize::from(a < commands % admins);
+                if share > 0 {
+                    script.remaining.insert(FIRST_ADMIN + a as i64, share);
+                }
             }
         }
+        fake
     }
+
+    /// Queues every admin's first command.
+    pub fn start(&self) {
+        let mut script = self.state.lock().unwrap();
+        let admins: Vec<i64> = script.remaining.keys().copied().collect();
+        for admin in admins {
+            let left = script.remaining[&admin];
+            script.remaining.insert(admin, left - 1);
+            script.enqueue(admin);
+        }
+        self.queued.notify_one();
+    }
+
+    /// When the bot first called `getUpdates`, if it has.
+    pub fn first_poll(&self) -> Option<Instant> {
+        self.state.lock().unwrap().first_poll
+    }
+
+    /// Resolves once every command is answered.
+    pub async fn finished(&self) {
+        self.finished.notified().await
+    }
+
+    /// Admins the commands are spread over.
+    pub fn admins(&self) -> usize {
+        self.state.lock().unwrap().admins
+    }
+
+    /// The latencies measured and the replies that matched no command.
+    pub fn results(&self) -> (Vec<Duration>, usize) {
+        let script = self.state.lock().unwrap();
+        (script.latencies.clone(), script.stray_replies)
+    }
+}
+
+/// Serves the fake on 127.0.0.1; returns its base URL.
+pub async fn serve(fake: Arc<Fake>) -> anyhow::Result<String> {
     let app = axum::Router::new()
         .route("/{bot}/{method}", axum::routing::post(bot_api))
-        .with_state(fake.clone());
+        .with_state(fake);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let api = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app).await });
-
-    let dir = tempfile::tempdir()?;
-    let config = Config {
-        telegram_token: "123456:bench-token".into(),
-        telegram_api_url: api.parse()?,
-        admins: (0..admins).map(|a| FIRST_ADMIN as u64 + a as u64).collect(),
-        wawp: WawpSettings::Sandbox,
-        db_path: dir.path().join("audit.sqlite3"),
-        send_limit: 10_000,
-        max_update_age: Duration::from_secs(120),
-        poll_timeout: Duration::from_secs(10),
-    };
-    let options = Options::default();
-    // The bot gets a multi-threaded runtime of its own, as `wawp-bot` has.
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let bot = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime for the bot");
-        runtime.block_on(wawp_bot::run_with(config, options, async {
-            let _ = stopped.await;
-        }))
-    });
-    let start = Instant::now();
-    let outcome = tokio::time::timeout(Duration::from_secs(120), fake.finished.notified()).await;
-    let elapsed = start.elapsed();
-    let peak = memory_kib(std::process::id()).map(|m| m.0).unwrap_or(0);
-    let _ = stop.send(());
-    let finished = tokio::task::spawn_blocking(move || bot.join()).await?;
-    match finished {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => anyhow::bail!("the bot stopped with an error: {e}"),
-        Err(_) => anyhow::bail!("the bot panicked"),
-    }
-    let script = fake.state.lock().unwrap();
-    let unanswered = if outcome.is_err() {
-        commands.saturating_sub(script.latencies.len())
-    } else {
-        0
-    };
-    Ok(Report {
-        summary: Summary::new(
-            script.latencies.clone(),
-            script.stray_replies + unanswered,
-            elapsed,
-        ),
-        peak_rss_kib: peak,
-    })
+    Ok(api)
 }
 
 fn ok(result: Value) -> Json<Value> {
@@ -188,6 +167,7 @@ async fn get_updates(fake: &Fake) -> Value {
         let notified = fake.queued.notified();
         {
             let mut script = fake.state.lock().unwrap();
+            script.first_poll.get_or_insert_with(Instant::now);
             if !script.queue.is_empty() {
                 let now = Instant::now();
                 let updates: Vec<Value> = script.queue.drain(..).collect();

@@ -1,0 +1,44 @@
+//! Running cargo and the binaries it builds.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+/// `cargo` (the one running xtask) in the workspace root.
+pub fn cargo(root: &Path) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root);
+    command
+}
+
+/// Runs `command`, failing unless it succeeds; returns its wall time, s.
+pub fn status(command: &mut Command) -> Result<f64> {
+    let t = Instant::now();
+    let status = command
+        .status()
+        .with_context(|| format!("cannot run {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed: {status}");
+    }
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// Builds the binaries of `packages` with `profile` ("dev" or a named one).
+pub fn build_bins(root: &Path, profile: &str, packages: &[&str]) -> Result<f64> {
+    let mut build = cargo(root);
+    build.args(["build", "--locked", "--bins", "--profile", profile]);
+    for package in packages {
+        build.args(["-p", package]);
+    }
+    status(&mut build)
+}
+
+/// The folder cargo puts `profile`'s binaries in.
+pub fn bin_dir(root: &Path, profile: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    target.join(if profile == "dev" { "debug" } else { profile })
+}
