@@ -35,10 +35,14 @@ pub fn build_bins(root: &Path, profile: &str, packages: &[&str]) -> Result<f64> 
     status(&mut build)
 }
 
+/// The target directory.
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
 /// The folder cargo puts `profile`'s binaries in.
 pub fn bin_dir(root: &Path, profile: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    target.join(if profile == "dev" { "debug" } else { profile })
+    target_dir(root).join(if profile == "dev" { "debug" } else { profile })
 }

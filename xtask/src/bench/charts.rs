@@ -164,6 +164,13 @@ fn whiskers(
         .x_desc(x_desc)
         .y_desc(y_desc)
         .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| {
+            if y_hi >= 100.0 {
+                format!("{y:.0}")
+            } else {
+                format!("{y:.1}")
+            }
+        })
         .draw()
         .map_err(err)?;
     for (i, line) in lines.iter().enumerate() {

@@ -9,8 +9,8 @@
 //! - `render`: BENCHMARKS.md and the charts again from the saved results.
 //!
 //! `--smoke` runs every scenario once with tiny counts on a debug build,
-//! checks that each completes without errors, draws the charts into a
-//! temporary folder and writes nothing in the tree: CI runs it so the
+//! checks that each completes without errors, draws the charts into
+//! `target/bench-smoke/` and writes nothing in the tree: CI runs it so the
 //! benchmarks keep working, and it asserts no timing.
 
 mod build_cost;
@@ -148,8 +148,9 @@ fn smoke(root: &Path) -> Result<()> {
         incremental: None,
         rounds,
     };
-    let charts = tempfile::tempdir()?;
-    charts::draw(charts.path(), &figures, &render::CHARTS)?;
+    let charts = cargo::target_dir(root).join("bench-smoke");
+    std::fs::create_dir_all(&charts)?;
+    charts::draw(&charts, &figures, &render::CHARTS)?;
     let markdown = render::markdown(&render::Inputs {
         figures: &figures,
         profiles: None,
@@ -161,7 +162,7 @@ fn smoke(root: &Path) -> Result<()> {
     println!("{markdown}");
     eprintln!(
         "smoke run complete: every scenario ran without errors and the charts drew ({})",
-        charts.path().display()
+        charts.display()
     );
     Ok(())
 }
