@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
-use teloxide::dispatching::Dispatcher;
+use std::ops::ControlFlow;
+
 use teloxide::prelude::*;
-use teloxide::update_listeners::Polling;
+use teloxide::types::Me;
 use teloxide::utils::command::BotCommands;
 
 use crate::backend::{Backend, BackendError};
@@ -15,7 +16,8 @@ use crate::commands::Command;
 use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::dedup::KEEP_CLAIMS;
-use crate::handlers::{self, Admins, HandlerError, Settings, TgBot};
+use crate::handlers::{self, Admins, Settings, TgBot};
+use crate::listener::{self, HandleFn, Handled, Polling, Stop};
 use crate::ratelimit::{Clock, RateLimiter, SystemClock};
 use crate::telemetry::describe_telegram_error;
 
@@ -55,16 +57,23 @@ impl RunError {
     }
 }
 
+/// The default for how long commands in flight may take to finish after a
+/// stop is asked for (below systemd's 30 s `TimeoutStopSec`).
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// Knobs for tests; production uses [`Options::default`].
 pub struct Options {
     /// The clock of the per-admin send limit.
     pub clock: Arc<dyn Clock>,
+    /// How long commands in flight may take to finish after a stop.
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             clock: Arc::new(SystemClock),
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
         }
     }
 }
@@ -84,6 +93,7 @@ pub async fn run_with(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
+    let stop = Stop::on(shutdown);
     let db_path = config.db_path.clone();
     let db = tokio::task::spawn_blocking(move || Db::open(&db_path))
         .await
@@ -96,7 +106,7 @@ pub async fn run_with(
     prune(&db).await;
 
     let backend = Backend::connect(&config).await?;
-    let result = serve(&config, options, db.clone(), &backend, shutdown).await;
+    let result = serve(&config, options, db.clone(), &backend, &stop).await;
 
     if let Err(err) = db.close() {
         tracing::error!(error = %err, "closing the database failed");
@@ -111,28 +121,19 @@ async fn serve(
     options: Options,
     db: Db,
     backend: &Backend,
-    shutdown: impl Future<Output = ()> + Send + 'static,
+    stop: &Stop,
 ) -> Result<(), RunError> {
     let bot = telegram_bot(config)?;
-
-    let me = bot.get_me().await.map_err(|err| match &err {
-        teloxide::RequestError::Api(teloxide::ApiError::InvalidToken) => {
-            RunError::TelegramToken(describe_telegram_error(&err))
-        }
-        _ => RunError::Telegram(describe_telegram_error(&err)),
-    })?;
+    // Starting talks to Telegram; a stop meanwhile ends it at once.
+    let me = tokio::select! {
+        _ = stop.wait() => return Ok(()),
+        me = connect(&bot) => me?,
+    };
     tracing::info!(bot = %me.username(), admins = config.admins.len(), "connected to Telegram");
 
-    if let Err(err) = bot.set_my_commands(Command::bot_commands()).await {
-        tracing::warn!(error = %describe_telegram_error(&err), "cannot register the commands (setMyCommands)");
-    }
-    delete_webhook(&bot).await?;
-
-    let listener = Polling::builder(bot.clone())
-        .timeout(config.poll_timeout)
-        .build();
-
     let deps = dptree::deps![
+        bot.clone(),
+        me.clone(),
         db.clone(),
         backend.wawp.clone(),
         Admins(Arc::new(config.admins.clone())),
@@ -146,15 +147,27 @@ async fn serve(
             max_update_age: config.max_update_age,
         }
     ];
-    let mut dispatcher = Dispatcher::builder(bot, handlers::schema())
-        .dependencies(deps)
-        .default_handler(|_update| async {})
-        .error_handler(Arc::new(|err: HandlerError| async move {
-            tracing::error!(error = %err, "handling an update failed");
-        }))
-        .build();
+    let tree = Arc::new(handlers::schema());
+    let handle: HandleFn = Arc::new(move |update: Update| {
+        let tree = Arc::clone(&tree);
+        let mut deps = deps.clone();
+        Box::pin(async move {
+            let id = update.id.0;
+            deps.insert(update);
+            match tree.dispatch(deps).await {
+                ControlFlow::Break(Ok(())) | ControlFlow::Continue(_) => Handled::Done,
+                ControlFlow::Break(Err(err)) if err.is_transient() => {
+                    tracing::error!(update_id = id, error = %err, "handling an update failed; it is kept and tried again");
+                    Handled::Retry
+                }
+                ControlFlow::Break(Err(err)) => {
+                    tracing::error!(update_id = id, error = %err, "handling an update failed");
+                    Handled::Done
+                }
+            }
+        })
+    });
 
-    let stopper = crate::shutdown::stop_on(shutdown, dispatcher.shutdown_token());
     let pruner = tokio::spawn({
         let db = db.clone();
         async move {
@@ -168,18 +181,28 @@ async fn serve(
     });
 
     tracing::info!("polling for updates");
-    let result = dispatcher
-        .try_dispatch_with_listener(
-            listener,
-            Arc::new(|err: teloxide::RequestError| async move {
-                tracing::warn!(error = %describe_telegram_error(&err), "getting updates failed; retrying");
-            }),
-        )
-        .await
-        .map_err(|err| RunError::Telegram(describe_telegram_error(&err)));
+    let polling = Polling {
+        timeout: config.poll_timeout,
+        drain: options.shutdown_timeout,
+    };
+    listener::run(&bot, polling, stop, handle).await;
     pruner.abort();
-    stopper.abort();
-    result
+    Ok(())
+}
+
+/// `getMe`, the command menu, and no webhook.
+async fn connect(bot: &TgBot) -> Result<Me, RunError> {
+    let me = bot.get_me().await.map_err(|err| match &err {
+        teloxide::RequestError::Api(teloxide::ApiError::InvalidToken) => {
+            RunError::TelegramToken(describe_telegram_error(&err))
+        }
+        _ => RunError::Telegram(describe_telegram_error(&err)),
+    })?;
+    if let Err(err) = bot.set_my_commands(Command::bot_commands()).await {
+        tracing::warn!(error = %describe_telegram_error(&err), "cannot register the commands (setMyCommands)");
+    }
+    delete_webhook(bot).await?;
+    Ok(me)
 }
 
 /// The Bot API client: teloxide's recommended reqwest settings and the

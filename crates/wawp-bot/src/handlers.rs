@@ -51,6 +51,23 @@ pub enum HandlerError {
     Db(#[from] DbError),
 }
 
+impl HandlerError {
+    /// Whether trying the update again later may succeed (Telegram or the
+    /// database unreachable), rather than fail the same way (the user
+    /// blocked the bot, a bad request).
+    pub fn is_transient(&self) -> bool {
+        use teloxide::RequestError as R;
+        match self {
+            HandlerError::Db(_) => true,
+            HandlerError::Telegram(R::Api(api)) => {
+                matches!(api, teloxide::ApiError::Unknown(text) if text.contains("Internal Server Error") || text.contains("Bad Gateway") || text.contains("Service Unavailable") || text.contains("Gateway Timeout"))
+            }
+            HandlerError::Telegram(R::MigrateToChatId(_)) => false,
+            HandlerError::Telegram(_) => true,
+        }
+    }
+}
+
 impl std::fmt::Debug for HandlerError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(self, f)

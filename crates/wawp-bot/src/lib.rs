@@ -25,6 +25,7 @@ pub mod config;
 pub mod db;
 pub mod dedup;
 pub mod handlers;
+mod listener;
 pub mod ratelimit;
 pub mod reply;
 pub mod shutdown;

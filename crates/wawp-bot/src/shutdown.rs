@@ -1,17 +1,12 @@
-//! Graceful shutdown on SIGINT and SIGTERM.
+//! Stopping on SIGINT and SIGTERM.
 //!
-//! teloxide's own Ctrl-C handler misses SIGTERM (what systemd and Docker
-//! send), so the bot waits for either itself and then uses the dispatcher's
-//! [`ShutdownToken`]: no new updates are taken, the ones in flight finish
-//! (a send already at Wawp is answered and audited), then `run` closes the
-//! database.
+//! The first signal asks the bot to stop: no new update is taken, the
+//! commands in flight finish (within the shutdown timeout) and are audited,
+//! then `run` closes the database and returns. A second signal exits the
+//! process at once (exit code 130), whatever is still running.
 
-use std::future::Future;
-use std::time::Duration;
-
-use teloxide::dispatching::ShutdownToken;
-
-/// Resolves on the first SIGINT or SIGTERM (Ctrl-C elsewhere).
+/// Resolves on the first SIGINT or SIGTERM (Ctrl-C elsewhere); a second one
+/// then ends the process immediately.
 pub async fn signal() {
     #[cfg(unix)]
     {
@@ -22,9 +17,16 @@ pub async fn signal() {
         ) {
             (Ok(mut int), Ok(mut term)) => {
                 tokio::select! {
-                    _ = int.recv() => tracing::info!("SIGINT received, shutting down"),
-                    _ = term.recv() => tracing::info!("SIGTERM received, shutting down"),
+                    _ = int.recv() => tracing::info!("SIGINT received, shutting down (a second signal exits at once)"),
+                    _ = term.recv() => tracing::info!("SIGTERM received, shutting down (a second signal exits at once)"),
                 }
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                    exit_now();
+                });
             }
             _ => {
                 let _ = tokio::signal::ctrl_c().await;
@@ -34,27 +36,16 @@ pub async fn signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("Ctrl-C received, shutting down");
+        tracing::info!("Ctrl-C received, shutting down (a second Ctrl-C exits at once)");
+        tokio::spawn(async {
+            let _ = tokio::signal::ctrl_c().await;
+            exit_now();
+        });
     }
 }
 
-/// Spawns a task that waits for `trigger`, then stops the dispatcher behind
-/// `token`, retrying while it has not started yet.
-pub fn stop_on(
-    trigger: impl Future<Output = ()> + Send + 'static,
-    token: ShutdownToken,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        trigger.await;
-        loop {
-            match token.shutdown() {
-                Ok(done) => {
-                    done.await;
-                    return;
-                }
-                // Still starting up (getMe): try again shortly.
-                Err(_idle) => tokio::time::sleep(Duration::from_millis(20)).await,
-            }
-        }
-    })
+fn exit_now() {
+    tracing::warn!("second signal: exiting now; commands in flight come back after a restart");
+    eprintln!("wawp-bot: second signal, exiting now");
+    std::process::exit(130);
 }

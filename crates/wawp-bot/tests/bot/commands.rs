@@ -1,0 +1,332 @@
+//! Commands end to end: sends, verifies, refusals, usage, limits, history.
+
+use std::time::Duration;
+
+use crate::common::*;
+
+use super::{bot_db, setup};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sends_a_code_with_one_wawp_request_and_one_reply() {
+    let (telegram, wawp, bot, dir) = setup().await;
+
+    let reply = telegram
+        .ask(private_message(
+            ADMIN,
+            &format!("/send {PHONE} ar Welcome to <Acme>"),
+        ))
+        .await;
+
+    assert_eq!(wawp.requests(), 1);
+    let messages = wawp.state.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].chat_id, CHAT_ID);
+    assert_eq!(messages[0].lang, wawp::Lang::Ar);
+    assert_eq!(messages[0].footer.as_deref(), Some("Welcome to <Acme>"));
+    assert_eq!(reply.chat_id, ADMIN as i64);
+    assert_eq!(reply.parse_mode.as_deref(), Some("HTML"));
+    let job_id = &messages[0].job_id;
+    insta::assert_snapshot!("send_reply", reply.text.replace(job_id, "[job_id]"));
+
+    // The commands were registered, and nothing else was sent.
+    let commands = registered_commands(&telegram);
+    for name in ["start", "help", "whoami", "send", "verify", "history"] {
+        assert!(
+            commands.iter().any(|c| c.trim_start_matches('/') == name),
+            "{commands:?}"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(telegram.sent().len(), 1);
+
+    bot.stop().await;
+    let rows = audit_rows(&bot_db(&dir));
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(col(row, "action"), Some("send"));
+    assert_eq!(col(row, "outcome"), Some("sent"));
+    assert_eq!(col(row, "admin_id"), Some("1001"));
+    assert_eq!(col(row, "admin_username"), Some(ADMIN_NAME));
+    assert_eq!(col(row, "recipient"), Some(MASKED));
+    assert_eq!(col(row, "lang"), Some("ar"));
+    assert_eq!(col(row, "job_id"), Some(job_id.as_str()));
+    assert_eq!(col(row, "error_kind"), None);
+    assert!(col(row, "update_id").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_answers_verified_wrong_code_and_locked_out() {
+    let (telegram, wawp, bot, dir) = setup().await;
+    telegram
+        .ask(private_message(ADMIN, &format!("/send {PHONE}")))
+        .await;
+    let code = last_code(&wawp);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+
+    let reply = telegram
+        .ask(private_message(ADMIN, &format!("/verify {PHONE} {wrong}")))
+        .await;
+    assert_eq!(
+        reply.text,
+        "❌ Not verified: The code is incorrect: 4 attempts left"
+    );
+
+    let reply = telegram
+        .ask(private_message(
+            ADMIN,
+            &format!("/verify +20 109 876 5432 {code}"),
+        ))
+        .await;
+    assert_eq!(
+        reply.text,
+        format!("✅ Verified: <b>{MASKED}</b> entered the right code.")
+    );
+
+    // Five wrong codes lock a recipient out.
+    let other = "+201234567899";
+    telegram
+        .ask(private_message(ADMIN, &format!("/send {other}")))
+        .await;
+    let mut replies = Vec::new();
+    for _ in 0..5 {
+        replies.push(
+            telegram
+                .ask(private_message(ADMIN, &format!("/verify {other} {wrong}")))
+                .await
+                .text,
+        );
+    }
+    assert_eq!(
+        replies[3],
+        "❌ Not verified: The code is incorrect: 1 attempt left"
+    );
+    let last = &replies[4];
+    assert!(
+        last.starts_with("🔒 Too many wrong codes for +20•••••7899"),
+        "{last}"
+    );
+    assert!(last.contains("Try again in 15 min"), "{last}");
+    assert_eq!(wawp.requests(), 9);
+
+    bot.stop().await;
+    let rows = audit_rows(&bot_db(&dir));
+    let verifies: Vec<_> = rows
+        .iter()
+        .filter(|r| col(r, "action") == Some("verify"))
+        .collect();
+    assert_eq!(verifies.len(), 7);
+    assert_eq!(col(verifies[0], "outcome"), Some("failed"));
+    assert_eq!(col(verifies[0], "error_kind"), Some("rejected"));
+    assert_eq!(col(verifies[1], "outcome"), Some("verified"));
+    assert_eq!(col(verifies[1], "recipient"), Some(MASKED));
+    assert_eq!(col(verifies[6], "error_kind"), Some("verify_locked_out"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_admin_is_refused_audited_and_nothing_is_sent() {
+    let (telegram, wawp, bot, dir) = setup().await;
+
+    let reply = telegram
+        .ask(private_message(STRANGER, &format!("/send {PHONE}")))
+        .await;
+    assert!(
+        reply.text.starts_with("⛔ Only this bot's admins"),
+        "{}",
+        reply.text
+    );
+    assert!(reply.text.contains(&format!("<code>{STRANGER}</code>")));
+
+    let reply = telegram.ask(private_message(STRANGER, "/history")).await;
+    assert!(reply.text.starts_with("⛔"), "{}", reply.text);
+
+    // An admin in a group is refused too: admin commands are for private chats.
+    let reply = telegram
+        .ask(group_message(
+            ADMIN,
+            &format!("/send@{BOT_USERNAME} {PHONE}"),
+        ))
+        .await;
+    assert!(
+        reply.text.contains("only in a private chat"),
+        "{}",
+        reply.text
+    );
+
+    // /whoami works for anyone.
+    let reply = telegram.ask(private_message(STRANGER, "/whoami")).await;
+    assert!(
+        reply.text.contains(&format!("<code>{STRANGER}</code>")),
+        "{}",
+        reply.text
+    );
+
+    assert_eq!(wawp.requests(), 0);
+    bot.stop().await;
+    let rows = audit_rows(&bot_db(&dir));
+    let summary: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                col(r, "admin_id"),
+                col(r, "action"),
+                col(r, "outcome"),
+                col(r, "error_kind"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                Some("6666"),
+                Some("send"),
+                Some("refused"),
+                Some("not_admin")
+            ),
+            (
+                Some("6666"),
+                Some("history"),
+                Some("refused"),
+                Some("not_admin")
+            ),
+            (
+                Some("1001"),
+                Some("send"),
+                Some("refused"),
+                Some("not_private")
+            ),
+        ]
+    );
+    assert!(captured_logs().contains("refused an admin command"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_arguments_get_the_usage_and_reach_no_wawp() {
+    let (telegram, wawp, bot, dir) = setup().await;
+
+    let cases = [
+        ("/send", "⚠️ Missing arguments.", "/send &lt;phone&gt;"),
+        (
+            "/send 01234567890",
+            "⚠️ Invalid phone number: start it with + and the country code",
+            "/send &lt;phone&gt;",
+        ),
+        (
+            "/send +20 12",
+            "⚠️ Invalid phone number: it is not a valid number",
+            "/send &lt;phone&gt;",
+        ),
+        (
+            &*format!("/send {PHONE} ee"),
+            "⚠️ Wawp does not document the language \"ee\"; use one of: en, ar, fr,",
+            "/send &lt;phone&gt;",
+        ),
+        (
+            &*format!("/send {PHONE} english"),
+            "⚠️ \"english\" is not a language code",
+            "/send &lt;phone&gt;",
+        ),
+        (
+            &*format!("/verify {PHONE}"),
+            "⚠️ Missing arguments.",
+            "/verify &lt;phone&gt; &lt;code&gt;",
+        ),
+        (
+            &*format!("/verify {PHONE} 12345"),
+            "⚠️ The code is the 6 digits",
+            "/verify &lt;phone&gt; &lt;code&gt;",
+        ),
+        (
+            "/history lots",
+            "⚠️ N is the number of entries",
+            "/history [n]",
+        ),
+    ];
+    for (text, starts, usage) in cases {
+        let reply = telegram.ask(private_message(ADMIN, text)).await;
+        assert!(reply.text.starts_with(starts), "{text}: {}", reply.text);
+        assert!(reply.text.contains(usage), "{text}: {}", reply.text);
+        assert!(
+            reply.text.contains("Nothing was sent"),
+            "{text}: {}",
+            reply.text
+        );
+    }
+    let reply = telegram
+        .ask(private_message(ADMIN, &format!("/send {PHONE} ee")))
+        .await;
+    for lang in wawp::Lang::DOCUMENTED {
+        assert!(reply.text.contains(lang.as_str()));
+    }
+    // Unknown commands get a pointer to /help.
+    let reply = telegram
+        .ask(private_message(ADMIN, "/sned +201234567890"))
+        .await;
+    assert!(reply.text.contains("/help"), "{}", reply.text);
+
+    assert_eq!(wawp.requests(), 0);
+    bot.stop().await;
+    let kinds: Vec<_> = audit_rows(&bot_db(&dir))
+        .iter()
+        .map(|r| {
+            (
+                col(r, "outcome").map(str::to_owned),
+                col(r, "error_kind").map(str::to_owned),
+            )
+        })
+        .collect();
+    let expected = [
+        "missing_arguments",
+        "invalid_phone",
+        "invalid_phone",
+        "invalid_lang",
+        "invalid_lang",
+        "missing_arguments",
+        "invalid_code",
+        "invalid_count",
+        "invalid_lang",
+    ];
+    assert_eq!(kinds.len(), expected.len());
+    for ((outcome, kind), expected) in kinds.iter().zip(expected) {
+        assert_eq!(outcome.as_deref(), Some("invalid"));
+        assert_eq!(kind.as_deref(), Some(expected));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_send_within_the_cooldown_says_when_to_retry() {
+    let (telegram, wawp, bot, dir) = setup().await;
+    telegram
+        .ask(private_message(ADMIN, &format!("/send {PHONE}")))
+        .await;
+    let reply = telegram
+        .ask(private_message(ADMIN, &format!("/send {PHONE}")))
+        .await;
+    assert!(
+        reply
+            .text
+            .starts_with("⏳ Wawp allows one code per recipient per minute: try again in "),
+        "{}",
+        reply.text
+    );
+    let secs: u64 = reply
+        .text
+        .split("try again in ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((55..=60).contains(&secs), "{secs}");
+    assert_eq!(wawp.requests(), 2);
+
+    let reply = telegram.ask(private_message(ADMIN, "/whoami")).await;
+    assert!(reply.text.contains("You are an admin"));
+    assert!(bot.is_running());
+    bot.stop().await;
+    let rows = audit_rows(&bot_db(&dir));
+    assert_eq!(col(&rows[1], "outcome"), Some("failed"));
+    assert_eq!(col(&rows[1], "error_kind"), Some("send_cooldown"));
+}
