@@ -110,7 +110,12 @@ fn mode_name(mode: Mode) -> &'static str {
 /// Builds the three binaries with `profile`.
 fn build(root: &Path, profile: &str) -> Result<Binaries> {
     eprintln!("building the benchmarks (profile {profile})…");
-    cargo::build_bins(root, profile, &["wawp-bench", "wawp-sandbox", "wawp-bot"])?;
+    cargo::build_bins(
+        root,
+        profile,
+        &[],
+        &["wawp-bot", "wawp-sandbox", "wawp-bench"],
+    )?;
     let dir = cargo::bin_dir(root, profile);
     Ok(Binaries {
         bench: dir.join("wawp-bench"),

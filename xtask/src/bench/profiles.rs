@@ -1,7 +1,8 @@
 //! `--mode profiles`: the stripped `wawp-bot` binary under release-profile
-//! variants (root Cargo.toml), and what each costs in latency: the bot's
-//! p50 at the target admins and the `wawp` client's throughput at 64 in
-//! flight, interleaved across the variants round by round.
+//! variants (profiles of the root Cargo.toml), and what each costs in
+//! latency: the bot's p50 at the target admins and, for the variants marked
+//! so, the `wawp` client's throughput at 64 in flight. The variants are
+//! interleaved round by round; ratios pair runs of the same round.
 
 use std::path::Path;
 
@@ -14,15 +15,43 @@ use super::measure;
 use super::plan::{Binaries, Plan, Scenario, TARGET_ADMINS};
 use super::results::Provenance;
 
-/// The variants, each a profile of the root Cargo.toml, with what it sets.
-pub const VARIANTS: [(&str, &str); 4] = [
-    (
-        "size-base",
-        "`strip = true` only (the release profile before issue 15)",
-    ),
-    ("size-lto", "+ `lto = \"fat\"`, `codegen-units = 1`"),
-    ("size-lto-s", "+ `opt-level = \"s\"`"),
-    ("size-lto-z", "+ `opt-level = \"z\"` instead of \"s\""),
+/// One release-profile variant.
+pub struct VariantSpec {
+    /// The cargo profile.
+    pub profile: &'static str,
+    /// `CARGO_PROFILE_*` overrides applied when building it.
+    pub env: &'static [(&'static str, &'static str)],
+    /// What it sets, for BENCHMARKS.md.
+    pub settings: &'static str,
+    /// Whether `wawp-bench` is built with it too, for the client rows (a
+    /// fat-LTO build of the benchmark costs as much as the bot's).
+    pub client: bool,
+}
+
+/// The variants, first the base the others are compared with.
+pub const VARIANTS: [VariantSpec; 3] = [
+    VariantSpec {
+        profile: "release",
+        env: &[
+            ("CARGO_PROFILE_RELEASE_LTO", "false"),
+            ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+            ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "3"),
+        ],
+        settings: "base: `strip = true` only (the release profile before issue 15, by `CARGO_PROFILE_RELEASE_*` overrides)",
+        client: true,
+    },
+    VariantSpec {
+        profile: "size-lto",
+        env: &[],
+        settings: "+ `lto = \"fat\"`, `codegen-units = 1`",
+        client: false,
+    },
+    VariantSpec {
+        profile: "size-lto-s",
+        env: &[],
+        settings: "+ `opt-level = \"s\"`",
+        client: true,
+    },
 ];
 
 /// In-flight requests of the client rows measured per variant.
@@ -37,12 +66,9 @@ pub struct Variation {
     pub settings: String,
     /// The stripped `wawp-bot` binary, bytes.
     pub bot_size: u64,
-    /// Wall time of building `wawp-bot` and `wawp-bench` with it, s
-    /// (near zero when it was already built).
-    pub build_s: f64,
     /// Bot runs at the target admins, in round order.
     pub bot: Vec<BotRun>,
-    /// The floor client, in round order.
+    /// The floor client, in round order (empty when not measured).
     pub raw: Vec<ClientRun>,
     /// The `wawp` client with the fmt subscriber, in round order.
     pub wawp: Vec<ClientRun>,
@@ -64,57 +90,73 @@ pub fn run(root: &Path, rounds: usize, provenance: Provenance) -> Result<Profile
     let plan = Plan::full();
     let mut variants = Vec::new();
     let mut bins = Vec::new();
-    for (profile, settings) in VARIANTS {
-        eprintln!("building wawp-bot and wawp-bench with profile {profile}…");
-        let mut build_s = build_bins(root, profile, &["wawp-bot"])?;
-        build_s += build_bins(root, profile, &["wawp-bench"])?;
-        let dir = bin_dir(root, profile);
+    for spec in &VARIANTS {
+        eprintln!("building with profile {}…", spec.profile);
+        let mut packages = vec!["wawp-bot"];
+        if spec.client {
+            packages.push("wawp-bench");
+        }
+        build_bins(root, spec.profile, spec.env, &packages)?;
+        let dir = bin_dir(root, spec.profile);
         let binaries = Binaries {
             bench: dir.join("wawp-bench"),
             sandbox: dir.join("wawp-sandbox"),
             bot: dir.join("wawp-bot"),
         };
         variants.push(Variation {
-            profile: profile.into(),
-            settings: settings.into(),
+            profile: spec.profile.into(),
+            settings: spec.settings.into(),
             bot_size: std::fs::metadata(&binaries.bot)?.len(),
-            build_s,
             bot: Vec::new(),
             raw: Vec::new(),
             wawp: Vec::new(),
         });
         bins.push(binaries);
     }
-    let scenarios = [
-        Scenario::Bot {
-            admins: TARGET_ADMINS,
-        },
-        Scenario::Client {
-            variant: Variant::Raw,
-            in_flight: IN_FLIGHT,
-            subscriber: true,
-        },
-        Scenario::Client {
-            variant: Variant::Wawp,
-            in_flight: IN_FLIGHT,
-            subscriber: true,
-        },
-    ];
+    // The bot scenario's driver is the base's benchmark binary whatever
+    // the bot's profile: only the bot's own process differs.
+    let driver = bins[0].bench.clone();
+    let bot = Scenario::Bot {
+        admins: TARGET_ADMINS,
+    };
+    let clients = [Variant::Raw, Variant::Wawp].map(|variant| Scenario::Client {
+        variant,
+        in_flight: IN_FLIGHT,
+        subscriber: true,
+    });
     for round in 0..rounds {
         for k in 0..variants.len() {
             let v = (k + round) % variants.len();
-            for scenario in &scenarios {
+            let label = |s: &Scenario| {
                 eprintln!(
                     "round {}/{rounds}: {} with {}",
                     round + 1,
-                    scenario.label(),
-                    variants[v].profile
+                    s.label(),
+                    VARIANTS[v].profile
                 );
-                match measure::once(scenario, &scenario.args(&plan, &bins[v]), &bins[v])? {
-                    Report::Bot(b) => variants[v].bot.push(b),
-                    Report::Client(c) if c.variant == Variant::Raw => variants[v].raw.push(c),
-                    Report::Client(c) => variants[v].wawp.push(c),
-                    Report::Sandbox(_) => unreachable!("no sandbox scenario here"),
+            };
+            label(&bot);
+            let with_driver = Binaries {
+                bench: driver.clone(),
+                ..bins[v].clone()
+            };
+            if let Report::Bot(b) =
+                measure::once(&bot, &bot.args(&plan, &with_driver), &with_driver)?
+            {
+                variants[v].bot.push(b);
+            }
+            if !VARIANTS[v].client {
+                continue;
+            }
+            for client in &clients {
+                label(client);
+                if let Report::Client(c) =
+                    measure::once(client, &client.args(&plan, &bins[v]), &bins[v])?
+                {
+                    match c.variant {
+                        Variant::Raw => variants[v].raw.push(c),
+                        _ => variants[v].wawp.push(c),
+                    }
                 }
             }
         }

@@ -50,10 +50,10 @@ fn profiles(out: &mut String, inputs: &Inputs) {
     let _ = writeln!(
         out,
         "Each variant is a profile of the root Cargo.toml, each step adding to the one before. \
-         Measured with {}. Per variant and round: the bot at {} admins ({} commands) and the \
-         `wawp` client with the fmt subscriber and the floor at {IN_FLIGHT} in flight ({} \
-         sends), all built with that profile; ratios are against the first variant in the \
-         same round.\n",
+         Measured with {}. Per variant and round: the bot binary built with it at {} admins \
+         ({} commands), and, where shown, the `wawp` client with the fmt subscriber and the \
+         floor at {IN_FLIGHT} in flight ({} sends) built with it; ratios are against the base \
+         in the same round (— where not measured).\n",
         p.provenance.line(),
         super::super::plan::TARGET_ADMINS,
         count(p.plan.bot_commands),
@@ -61,9 +61,9 @@ fn profiles(out: &mut String, inputs: &Inputs) {
     );
     let _ = writeln!(
         out,
-        "| profile | sets | stripped `wawp-bot` MiB | bot p50 ms | bot p50 ÷ base | `wawp` sends/s | `wawp` ÷ base | `wawp` ÷ floor | build s |"
+        "| profile | sets | stripped `wawp-bot` MiB | bot p50 ms | bot p50 ÷ base | `wawp` sends/s | `wawp` ÷ base | `wawp` ÷ floor |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     let Some(base) = p.variants.first() else {
         return;
     };
@@ -75,19 +75,27 @@ fn profiles(out: &mut String, inputs: &Inputs) {
         let floor: Vec<f64> = v.raw.iter().map(|c| c.summary.rps).collect();
         let _ = writeln!(
             out,
-            "| `{}` | {} | {:.2} | {} | {} | {} | {} | {} | {:.0} |",
+            "| `{}` | {} | {:.2} | {} | {} | {} | {} | {} |",
             v.profile,
             v.settings,
             v.bot_size as f64 / MIB,
             Spread::of(p50.clone()).scaled(1e-3).show(2),
             Spread::of_ratios(&p50, &base_p50).show(3),
-            Spread::of(rps.clone()).show(0),
-            Spread::of_ratios(&rps, &base_rps).show(3),
-            Spread::of_ratios(&rps, &floor).show(3),
-            v.build_s
+            shown(&rps, Spread::of(rps.clone()).show(0)),
+            shown(&rps, Spread::of_ratios(&rps, &base_rps).show(3)),
+            shown(&rps, Spread::of_ratios(&rps, &floor).show(3)),
         );
     }
     out.push('\n');
+}
+
+/// `text`, or a dash when nothing was measured.
+fn shown(values: &[f64], text: String) -> String {
+    if values.is_empty() {
+        "—".into()
+    } else {
+        text
+    }
 }
 
 fn build_times(out: &mut String, inputs: &Inputs) {
