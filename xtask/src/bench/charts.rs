@@ -291,3 +291,25 @@ fn bot(path: &Path, f: &Figures) -> Result<()> {
     )?;
     root.present().map_err(err)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::plan::Plan;
+    use super::super::render::CHARTS;
+    use super::super::results::sample;
+    use super::*;
+
+    #[test]
+    fn each_chart_is_an_svg_with_its_title_and_legend() {
+        let dir = tempfile::tempdir().unwrap();
+        draw(dir.path(), &sample(Plan::full()), &CHARTS).unwrap();
+        let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+        let client = read(CHARTS.client);
+        assert!(client.starts_with("<svg"));
+        assert!(client.contains("send latency, 64 in flight"));
+        assert!(client.contains("(c′) wawp, no subscriber"));
+        assert!(read(CHARTS.sandbox).contains("sandbox throughput"));
+        let bot = read(CHARTS.bot);
+        assert!(bot.contains("p50 target 5 ms") && bot.contains("concurrent admins"));
+    }
+}

@@ -176,3 +176,68 @@ fn machine() -> String {
     let rustc = output(Path::new("."), "rustc", &["--version"]);
     format!("{cores} cores, {cpu}; {rustc}")
 }
+
+/// Made-up figures for tests.
+#[cfg(test)]
+pub fn sample(plan: Plan) -> Figures {
+    inner::sample(plan)
+}
+
+#[cfg(test)]
+mod inner {
+    use std::time::Duration;
+
+    use wawp_bench_report::{BotRun, ClientRun, Report, SandboxRun, Summary};
+
+    use super::super::plan::{CLIENT_ROWS, Plan};
+    use super::{Figures, Provenance};
+
+    fn summary(us: u64) -> Summary {
+        Summary::new(
+            vec![Duration::from_micros(us); 10],
+            0,
+            Duration::from_millis(1),
+        )
+    }
+
+    /// One round of made-up figures for `plan`.
+    pub(super) fn sample(plan: Plan) -> Figures {
+        let mut round = Vec::new();
+        for &in_flight in &plan.in_flight {
+            for (variant, subscriber) in CLIENT_ROWS {
+                round.push(Report::Client(ClientRun {
+                    variant,
+                    in_flight,
+                    subscriber,
+                    summary: summary(100),
+                }));
+            }
+        }
+        for &connections in &plan.connections {
+            round.push(Report::Sandbox(SandboxRun {
+                connections,
+                summary: summary(500),
+                peak_rss_kib: 3000,
+                rss_half_kib: 2000,
+                rss_end_kib: 2100,
+            }));
+        }
+        for &admins in &plan.admins {
+            round.push(Report::Bot(BotRun {
+                admins,
+                summary: summary(4000),
+                startup_ms: 30.0,
+                idle_rss_kib: 10_000,
+                peak_rss_kib: 20_000,
+            }));
+        }
+        Figures {
+            provenance: Provenance::start(std::path::Path::new("."), "test"),
+            profile: "release".into(),
+            plan,
+            bot_size: 9 * 1024 * 1024,
+            incremental: None,
+            rounds: vec![round],
+        }
+    }
+}

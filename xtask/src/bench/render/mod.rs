@@ -160,3 +160,46 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod prose_tests {
+    use super::super::plan::Plan;
+    use super::super::results::sample;
+    use super::*;
+
+    #[test]
+    fn the_prose_gives_the_counts_of_the_plan_that_ran() {
+        let plan = Plan {
+            client_requests: 1_234,
+            in_flight: vec![1, 16],
+            sandbox_requests: 4_000,
+            connections: vec![2, 32],
+            bot_commands: 77,
+            admins: vec![3, super::super::plan::TARGET_ADMINS],
+        };
+        let f = sample(plan);
+        let md = markdown(&Inputs {
+            figures: &f,
+            profiles: None,
+            build_times: None,
+            instructions: None,
+            analysis: Some("## Analysis\n"),
+            smoke: false,
+        });
+        assert!(md.contains("1,234 sends per run"), "{md}");
+        assert!(md.contains("4,000 sends per run"), "{md}");
+        assert!(md.contains("over 2 and 32 keep-alive connections"), "{md}");
+        assert!(
+            md.contains("77 `/send` commands per run from 3 and 10 admins"),
+            "{md}"
+        );
+        assert!(md.contains("| 16 | (c) wawp |"), "{md}");
+        assert!(md.contains("| 32 | "), "{md}");
+        assert!(md.contains("target ≤ 8 MiB: **missed**"), "{md}");
+        assert!(md.contains("p50 under 5 ms: met"), "{md}");
+        assert!(md.ends_with("## Analysis\n"));
+        for chart in [CHARTS.client, CHARTS.sandbox, CHARTS.bot] {
+            assert!(md.contains(&format!("]({chart})")), "{chart} is not linked");
+        }
+    }
+}
