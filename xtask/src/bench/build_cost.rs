@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use super::cargo::{cargo, status};
-use super::results::Provenance;
+use super::results::{self, Provenance};
 
 /// One cold build.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -36,7 +36,8 @@ pub struct BuildTimes {
 
 const CONSUMER_MAIN: &str = "fn main() { let _ = wawp::Client::builder(); }\n";
 
-/// Measures the cold builds (each in a fresh target directory).
+/// Measures the cold builds (each in a fresh target directory); the
+/// consumer's is saved as soon as it is measured.
 pub fn cold(root: &Path, provenance: Provenance) -> Result<BuildTimes> {
     let scratch = tempfile::tempdir()?;
     // A one-line consumer of `wawp` as a path dependency, with the
@@ -53,27 +54,30 @@ pub fn cold(root: &Path, provenance: Provenance) -> Result<BuildTimes> {
     )?;
     std::fs::write(consumer.join("src/main.rs"), CONSUMER_MAIN)?;
     std::fs::copy(root.join("Cargo.lock"), consumer.join("Cargo.lock"))?;
-    let mut builds = Vec::new();
+    let mut measured = BuildTimes {
+        provenance,
+        builds: Vec::new(),
+    };
     eprintln!("cold release build of a one-line consumer of wawp…");
-    builds.push(timed(
+    measured.builds.push(timed(
         "`wawp` as a dependency: a one-line consumer (`fn main` calling `wawp::Client::builder()`), path dependency",
         "cargo build --release --offline",
         cargo(&consumer)
             .args(["build", "--release", "--offline"])
             .env("CARGO_TARGET_DIR", scratch.path().join("consumer-target")),
     )?);
+    // Saved now: the workspace build below is long.
+    results::save(root, "build-times", &measured)?;
     eprintln!("cold release build of the whole workspace…");
-    builds.push(timed(
+    measured.builds.push(timed(
         "the whole workspace (every crate, bench and xtask included)",
         "cargo build --workspace --release --locked",
         cargo(root)
             .args(["build", "--workspace", "--release", "--locked"])
             .env("CARGO_TARGET_DIR", scratch.path().join("workspace-target")),
     )?);
-    Ok(BuildTimes {
-        provenance: provenance.finish(),
-        builds,
-    })
+    measured.provenance = measured.provenance.finish();
+    Ok(measured)
 }
 
 fn timed(what: &str, shown: &str, command: &mut Command) -> Result<ColdBuild> {

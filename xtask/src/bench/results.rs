@@ -21,35 +21,44 @@ pub struct Provenance {
     pub date: String,
     /// Cores, CPU model and rustc version.
     pub machine: String,
-    /// The 1-minute load average before and after (other work on the machine).
-    pub load: (f64, f64),
+    /// The 1-minute load average before (other work on the machine).
+    pub load_before: Option<f64>,
+    /// The 1-minute load average after; `None` until finished.
+    pub load_after: Option<f64>,
     /// The command that made it.
     pub command: String,
 }
 
 impl Provenance {
-    /// Describes this machine now; `load.1` is filled in by [`Provenance::finish`].
+    /// Describes this machine now; `load_after` is filled in by [`Provenance::finish`].
     pub fn start(root: &Path, command: &str) -> Provenance {
         Provenance {
             commit: output(root, "git", &["describe", "--always", "--dirty"]),
             date: output(root, "date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
             machine: machine(),
-            load: (load_average(), f64::NAN),
+            load_before: load_average(),
+            load_after: None,
             command: command.to_owned(),
         }
     }
 
     /// Records the load at the end.
     pub fn finish(mut self) -> Provenance {
-        self.load.1 = load_average();
+        self.load_after = load_average();
         self
     }
 
     /// One line for BENCHMARKS.md.
     pub fn line(&self) -> String {
+        let load = |l: Option<f64>| l.map_or("unknown".into(), |l| format!("{l:.1}"));
         format!(
-            "`{}` on commit `{}`, {}; {}; load average {:.1} before, {:.1} after",
-            self.command, self.commit, self.date, self.machine, self.load.0, self.load.1
+            "`{}` on commit `{}`, {}; {}; load average {} before, {} after",
+            self.command,
+            self.commit,
+            self.date,
+            self.machine,
+            load(self.load_before),
+            load(self.load_after)
         )
     }
 }
@@ -153,11 +162,10 @@ fn output(root: &Path, program: &str, args: &[&str]) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn load_average() -> f64 {
+fn load_average() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|l| l.split_whitespace().next()?.parse().ok())
-        .unwrap_or(f64::NAN)
 }
 
 fn machine() -> String {
