@@ -83,6 +83,7 @@ pub async fn run(binary: &Path, commands: usize, admins: usize) -> anyhow::Resul
         });
     }
     let dir = tempfile::tempdir()?;
+    let fsync_p50_us = fsync_p50(dir.path())?;
     let log_path = dir.path().join("bot.log");
     let admin_ids: Vec<String> = (0..admins)
         .map(|a| (FIRST_ADMIN + a as u64).to_string())
@@ -101,7 +102,12 @@ pub async fn run(binary: &Path, commands: usize, admins: usize) -> anyhow::Resul
         .stderr(std::fs::File::create(&log_path)?)
         .spawn()
         .map_err(|e| anyhow::anyhow!("cannot start {}: {e}", binary.display()))?;
-    let result = measure(&fake, &load, &mut child, spawned).await;
+    let result = measure(&fake, &load, &mut child, spawned)
+        .await
+        .map(|run| BotRun {
+            fsync_p50_us,
+            ..run
+        });
     let _ = child.kill();
     let _ = child.wait();
     result.map_err(|e| {
@@ -163,7 +169,23 @@ async fn measure(
         startup_ms: startup.as_secs_f64() * 1e3,
         idle_rss_kib,
         peak_rss_kib,
+        fsync_p50_us: 0.0,
     })
+}
+
+/// The median time of a 4 KiB write + fsync in `dir`, over 50 tries, µs.
+fn fsync_p50(dir: &Path) -> anyhow::Result<f64> {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(dir.join("fsync-probe"))?;
+    let block = [0u8; 4096];
+    let mut times = Vec::with_capacity(50);
+    for _ in 0..50 {
+        let t = Instant::now();
+        file.write_all(&block)?;
+        file.sync_data()?;
+        times.push(t.elapsed());
+    }
+    Ok(Summary::new(times, 0, Duration::from_secs(1)).p50_us)
 }
 
 /// Pairs each chat's replies, in order, with the first hand-out of each of

@@ -126,6 +126,10 @@ pub struct BotRun {
     pub idle_rss_kib: u64,
     /// The bot process's peak resident set (VmHWM) after the run, KiB.
     pub peak_rss_kib: u64,
+    /// Median time of one 4 KiB write + fsync in the bot's database folder
+    /// just before the run, µs: each command commits to SQLite twice with
+    /// synchronous=FULL, so the disk's fsync bounds the bot's latency.
+    pub fsync_p50_us: f64,
 }
 
 impl Report {
@@ -167,6 +171,7 @@ mod tests {
             startup_ms: 12.5,
             idle_rss_kib: 9000,
             peak_rss_kib: 12000,
+            fsync_p50_us: 800.0,
         });
         let stdout = format!("a log line\n{}\n", report.to_line());
         assert_eq!(Report::from_stdout(&stdout).unwrap(), report);

@@ -237,6 +237,7 @@ mod inner {
                 startup_ms: 30.0,
                 idle_rss_kib: 10_000,
                 peak_rss_kib: 20_000,
+                fsync_p50_us: 900.0,
             }));
         }
         Figures {

@@ -86,7 +86,9 @@ pub fn bot(out: &mut String, f: &Figures) {
          includes the update-id claim, two audit-log commits (SQLite WAL, synchronous=FULL) \
          and the sandbox round trip. Start-up is from spawning the process to its first \
          `getUpdates`; idle RSS is the bot's resident set 0.5 s after that, before any \
-         command; peak RSS is the bot process's own VmHWM after the run (MiB). Chart: \
+         command; peak RSS is the bot process's own VmHWM after the run (MiB). The last \
+         column is the median time of a 4 KiB write + fsync in the bot's database folder just \
+         before each run: every command waits for two such commits. Chart: \
          [{}]({}).\n",
         count(f.plan.bot_commands),
         list(&f.plan.admins),
@@ -95,20 +97,21 @@ pub fn bot(out: &mut String, f: &Figures) {
     );
     let _ = writeln!(
         out,
-        "| admins | commands/s | p50 ms | p99 ms | start-up ms | idle RSS | peak RSS |"
+        "| admins | commands/s | p50 ms | p99 ms | start-up ms | idle RSS | peak RSS | fsync p50 ms |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for &admins in &f.plan.admins {
         let runs = f.bot(admins);
         let _ = writeln!(
             out,
-            "| {admins} | {} | {} | {} | {} | {} | {} |",
+            "| {admins} | {} | {} | {} | {} | {} | {} | {} |",
             spread(&runs, |r| r.summary.rps).show(0),
             spread(&runs, |r| r.summary.p50_us / 1e3).show(2),
             spread(&runs, |r| r.summary.p99_us / 1e3).show(2),
             spread(&runs, |r| r.startup_ms).show(1),
             spread(&runs, |r| r.idle_rss_kib as f64).scaled(MIB).show(1),
             spread(&runs, |r| r.peak_rss_kib as f64).scaled(MIB).show(1),
+            spread(&runs, |r| r.fsync_p50_us / 1e3).show(2),
         );
     }
     let target = f.bot(TARGET_ADMINS);
