@@ -5,12 +5,13 @@
 //! interleaved round by round; ratios pair runs of the same round.
 
 use std::path::Path;
+use std::process::Command;
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use wawp_bench_report::{BotRun, ClientRun, Report, Variant};
 
-use super::cargo::{bin_dir, build_bins};
+use super::cargo::{bin_dir, build_bins, status};
 use super::measure;
 use super::plan::{Binaries, Plan, Scenario, TARGET_ADMINS};
 use super::results::Provenance;
@@ -26,6 +27,9 @@ pub struct VariantSpec {
     /// Whether `wawp-bench` is built with it too, for the client rows (a
     /// fat-LTO build of the benchmark costs as much as the bot's).
     pub client: bool,
+    /// Built with symbols (so that the same build serves `cargo bloat`) and
+    /// stripped afterwards with binutils' `strip --strip-all`.
+    pub strip_after: bool,
 }
 
 /// The variants, first the base the others are compared with.
@@ -39,18 +43,21 @@ pub const VARIANTS: [VariantSpec; 3] = [
         ],
         settings: "base: `strip = true` only (the release profile before issue 15, by `CARGO_PROFILE_RELEASE_*` overrides)",
         client: true,
+        strip_after: false,
     },
     VariantSpec {
         profile: "size-lto",
-        env: &[],
-        settings: "+ `lto = \"fat\"`, `codegen-units = 1`",
+        env: &[("CARGO_PROFILE_SIZE_LTO_STRIP", "false")],
+        settings: "+ `lto = \"fat\"`, `codegen-units = 1` (built with symbols for `cargo bloat`, then stripped)",
         client: false,
+        strip_after: true,
     },
     VariantSpec {
         profile: "size-lto-s",
         env: &[],
         settings: "+ `opt-level = \"s\"`",
         client: true,
+        strip_after: false,
     },
 ];
 
@@ -98,11 +105,17 @@ pub fn run(root: &Path, rounds: usize, provenance: Provenance) -> Result<Profile
         }
         build_bins(root, spec.profile, spec.env, &packages)?;
         let dir = bin_dir(root, spec.profile);
-        let binaries = Binaries {
+        let mut binaries = Binaries {
             bench: dir.join("wawp-bench"),
             sandbox: dir.join("wawp-sandbox"),
             bot: dir.join("wawp-bot"),
         };
+        if spec.strip_after {
+            let stripped = dir.join("wawp-bot.stripped");
+            std::fs::copy(&binaries.bot, &stripped)?;
+            status(Command::new("strip").arg("--strip-all").arg(&stripped))?;
+            binaries.bot = stripped;
+        }
         variants.push(Variation {
             profile: spec.profile.into(),
             settings: spec.settings.into(),
