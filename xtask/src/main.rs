@@ -44,6 +44,9 @@ enum Task {
         /// Cargo profile of the binaries measured (figures, callgrind).
         #[arg(long, default_value = "release")]
         profile: String,
+        /// Only these release-profile variants in --mode profiles (repeatable; default: all).
+        #[arg(long = "variant", value_name = "PROFILE")]
+        variants: Vec<String>,
     },
 }
 
@@ -56,12 +59,14 @@ fn main() -> ExitCode {
             runs,
             mode,
             profile,
+            variants,
         } => {
             let options = bench::Options {
                 smoke,
                 runs,
                 mode,
                 profile,
+                variants,
             };
             return match bench::run(&regen::workspace_root(), options) {
                 Ok(()) => ExitCode::SUCCESS,

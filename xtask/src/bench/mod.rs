@@ -57,6 +57,8 @@ pub struct Options {
     pub mode: Mode,
     /// Cargo profile of the binaries measured by `figures` and `callgrind`.
     pub profile: String,
+    /// The release-profile variants `profiles` measures (empty: all).
+    pub variants: Vec<String>,
 }
 
 /// Runs the benchmarks.
@@ -71,7 +73,15 @@ pub fn run(root: &Path, options: Options) -> Result<()> {
             mode_name(options.mode),
             options.profile
         ),
-        mode => format!("cargo xtask bench --mode {} --runs {runs}", mode_name(mode)),
+        Mode::Profiles => {
+            let only: String = options
+                .variants
+                .iter()
+                .map(|v| format!(" --variant {v}"))
+                .collect();
+            format!("cargo xtask bench --mode profiles --runs {runs}{only}")
+        }
+        mode => format!("cargo xtask bench --mode {}", mode_name(mode)),
     };
     let provenance = Provenance::start(root, &command);
     match options.mode {
@@ -80,7 +90,7 @@ pub fn run(root: &Path, options: Options) -> Result<()> {
             results::save(root, "figures", &figures)?;
         }
         Mode::Profiles => {
-            let measured = profiles::run(root, runs, provenance)?;
+            let measured = profiles::run(root, runs, &options.variants, provenance)?;
             results::save(root, "profiles", &measured)?;
         }
         Mode::BuildTimes => {

@@ -88,16 +88,37 @@ pub struct Profiles {
     pub provenance: Provenance,
     /// The counts of the bot and client runs.
     pub plan: Plan,
-    /// One entry per variant, in [`VARIANTS`] order.
+    /// One entry per variant measured, in [`VARIANTS`] order.
     pub variants: Vec<Variation>,
 }
 
-/// Builds every variant, then measures them round by round.
-pub fn run(root: &Path, rounds: usize, provenance: Provenance) -> Result<Profiles> {
+/// Builds every variant (those named in `only`, if any; the base always),
+/// then measures them round by round.
+pub fn run(
+    root: &Path,
+    rounds: usize,
+    only: &[String],
+    provenance: Provenance,
+) -> Result<Profiles> {
     let plan = Plan::full();
+    let specs: Vec<&VariantSpec> = VARIANTS
+        .iter()
+        .enumerate()
+        .filter(|(i, v)| *i == 0 || only.is_empty() || only.iter().any(|o| o == v.profile))
+        .map(|(_, v)| v)
+        .collect();
+    if let Some(unknown) = only
+        .iter()
+        .find(|o| !VARIANTS.iter().any(|v| v.profile == o.as_str()))
+    {
+        anyhow::bail!(
+            "no release-profile variant {unknown:?}; the variants are {}",
+            VARIANTS.map(|v| v.profile).join(", ")
+        );
+    }
     let mut variants = Vec::new();
     let mut bins = Vec::new();
-    for spec in &VARIANTS {
+    for spec in &specs {
         eprintln!("building with profile {}…", spec.profile);
         let mut packages = vec!["wawp-bot"];
         if spec.client {
@@ -145,7 +166,7 @@ pub fn run(root: &Path, rounds: usize, provenance: Provenance) -> Result<Profile
                     "round {}/{rounds}: {} with {}",
                     round + 1,
                     s.label(),
-                    VARIANTS[v].profile
+                    specs[v].profile
                 );
             };
             label(&bot);
@@ -158,7 +179,7 @@ pub fn run(root: &Path, rounds: usize, provenance: Provenance) -> Result<Profile
             {
                 variants[v].bot.push(b);
             }
-            if !VARIANTS[v].client {
+            if !specs[v].client {
                 continue;
             }
             for client in &clients {
