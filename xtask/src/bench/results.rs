@@ -32,13 +32,20 @@ pub struct Provenance {
 impl Provenance {
     /// Describes this machine now; `load_after` is filled in by [`Provenance::finish`].
     pub fn start(root: &Path, command: &str) -> Provenance {
+        // Profile overrides in the environment change what was measured.
+        let mut overrides: Vec<String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("CARGO_PROFILE_"))
+            .map(|(k, v)| format!("{k}={v} "))
+            .collect();
+        overrides.sort();
+        let command = format!("{}{command}", overrides.concat());
         Provenance {
             commit: output(root, "git", &["describe", "--always", "--dirty"]),
             date: output(root, "date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
             machine: machine(),
             load_before: load_average(),
             load_after: None,
-            command: command.to_owned(),
+            command,
         }
     }
 
