@@ -113,6 +113,7 @@ pub fn incremental(root: &Path) -> Result<(f64, f64)> {
     let paths = crate::regen::Paths::workspace();
     let spec = std::fs::read_to_string(&paths.spec)?;
     let generated = std::fs::read_to_string(&paths.output)?;
+    let (spec_time, generated_time) = (modified(&paths.spec)?, modified(&paths.output)?);
     eprintln!("warming the dev build of wawp-bot…");
     status(cargo(root).args(["build", "--locked", "-p", "wawp-bot"]))?;
     let measured = (|| -> Result<(f64, f64)> {
@@ -134,7 +135,23 @@ pub fn incremental(root: &Path) -> Result<(f64, f64)> {
     })();
     std::fs::write(&paths.spec, spec)?;
     std::fs::write(&paths.output, generated)?;
+    // Back to the old times too, or every other profile's build of the
+    // crates downstream of the generated code would be stale.
+    set_modified(&paths.spec, spec_time)?;
+    set_modified(&paths.output, generated_time)?;
     measured
+}
+
+fn modified(path: &Path) -> Result<std::time::SystemTime> {
+    Ok(std::fs::metadata(path)?.modified()?)
+}
+
+fn set_modified(path: &Path, time: std::time::SystemTime) -> Result<()> {
+    std::fs::File::options()
+        .write(true)
+        .open(path)?
+        .set_modified(time)
+        .with_context(|| format!("restoring the modification time of {}", path.display()))
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@ pub struct Plan {
     pub client_requests: usize,
     /// Requests in flight, one client row group each.
     pub in_flight: Vec<usize>,
-    /// Sends per sandbox run (half fills the recipient cap at full size).
+    /// Sends per sandbox run (the first half must exceed the sandbox's
+    /// 100,000-recipient cap for the memory check to mean anything).
     pub sandbox_requests: usize,
     /// Keep-alive connections to the sandbox, one row each.
     pub connections: Vec<usize>,
@@ -32,7 +33,7 @@ impl Plan {
         Plan {
             client_requests: 20_000,
             in_flight: vec![1, 64],
-            sandbox_requests: 200_000,
+            sandbox_requests: 400_000,
             connections: vec![1, 8, 64, 256],
             bot_commands: 1_000,
             admins: vec![1, TARGET_ADMINS, 50],

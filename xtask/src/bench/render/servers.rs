@@ -22,11 +22,11 @@ pub fn sandbox(out: &mut String, f: &Figures) {
          keep-alive connections (load generator: one thread in another process). Memory is \
          the sandbox process's resident set in MiB. The sandbox tracks at most 100,000 \
          recipients (its default cap): at {} sends the first half of a run fills it{}, and \
-         the second half shows whether memory stays flat. Chart: [{}]({}).\n",
+         the second half shows whether memory stays flat once it is full. Chart: [{}]({}).\n",
         count(f.plan.sandbox_requests),
         list(&f.plan.connections),
         count(f.plan.sandbox_requests),
-        if f.plan.sandbox_requests / 2 >= 100_000 {
+        if f.plan.sandbox_requests / 2 > 100_000 {
             ""
         } else {
             " only in part"
