@@ -93,6 +93,7 @@ fn client(path: &Path, f: &Figures) -> Result<()> {
             .configure_mesh()
             .x_desc("latency, µs (log scale)")
             .y_desc("fraction of sends")
+            .x_labels(6)
             .x_label_formatter(&|x| format!("{x:.0}"))
             .draw()
             .map_err(err)?;
