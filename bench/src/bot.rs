@@ -1,226 +1,269 @@
-//! The bot end to end: a fake Bot API on 127.0.0.1 hands admins' `/send`
-//! commands to `wawp-bot` (in this process, against its in-process sandbox,
-//! as `--sandbox` runs it) and times each one from the `getUpdates` answer
-//! that carried it to the `sendMessage` that answers it.
+//! The bot end to end: the `wawp-bot` binary, started as its own process in
+//! sandbox mode (`--sandbox`: an in-process fake Wawp), against the test
+//! kit's fake Bot API on 127.0.0.1 in this process. Measured: start-up
+//! (spawn → first `getUpdates`), the bot's resident set once idle, then
+//! admins' `/send` commands — each admin sends its next once answered —
+//! timed from the first `getUpdates` answer carrying a command to the
+//! `sendMessage` answering it, and the bot's peak resident set.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use axum::Json;
-use axum::extract::{Path as UrlPath, State};
-use serde::Serialize;
-use serde_json::{Value, json};
 use tokio::sync::Notify;
-use wawp_bot::Options;
-use wawp_bot::config::{Config, WawpSettings};
+use wawp_bench_report::{BotRun, Summary};
+use wawp_testkit::updates::{From, private_message};
+use wawp_testkit::{FakeTelegram, HandedOut, Sent};
 
-use crate::stats::{Summary, memory_kib};
+use crate::memory::memory_kib;
 
-/// What one run measured.
-#[derive(Debug, Serialize)]
-pub struct Report {
-    /// Command-to-reply latency; `errors` counts replies that matched no
-    /// command and commands never answered.
-    pub summary: Summary,
-    /// The peak resident set (VmHWM) of the process running the bot, its
-    /// sandbox and the fake Bot API, KiB.
-    pub peak_rss_kib: u64,
-}
+/// The first admin's Telegram user id; the others follow.
+const FIRST_ADMIN: u64 = 1001;
 
-const FIRST_ADMIN: i64 = 1001;
+/// How long the bot sits idle after its first `getUpdates` before its
+/// resident set is read.
+const SETTLE: Duration = Duration::from_millis(500);
 
-#[derive(Default)]
-struct Fake {
-    state: Mutex<Script>,
-    queued: Notify,
+/// The closed loop: commands still to send per admin, and the count of
+/// replies so far.
+struct Load {
+    remaining: Mutex<HashMap<i64, usize>>,
+    next_phone: AtomicU64,
+    replies: AtomicUsize,
+    expected: usize,
     finished: Notify,
 }
 
-#[derive(Default)]
-struct Script {
-    queue: VecDeque<Value>,
-    next_update_id: i64,
-    next_phone: u64,
-    handed_out: HashMap<i64, Instant>,
-    remaining: HashMap<i64, usize>,
-    latencies: Vec<Duration>,
-    stray_replies: usize,
-    expected: usize,
-}
-
-impl Script {
-    fn enqueue(&mut self, admin: i64) {
-        let id = self.next_update_id;
-        self.next_update_id += 1;
-        self.next_phone += 1;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let user = json!({"id": admin, "is_bot": false, "first_name": "Admin", "username": format!("admin{admin}")});
-        self.queue.push_back(json!({
-            "update_id": id,
-            "message": {
-                "message_id": id,
-                "date": now.as_secs(),
-                "chat": {"id": admin, "type": "private", "first_name": "Admin"},
-                "from": user,
-                "text": format!("/send +2010{:08} en", self.next_phone),
-                "entities": [{"type": "bot_command", "offset": 0, "length": 5}]
-            }
-        }));
-    }
-
-    fn done(&self) -> bool {
-        self.latencies.len() + self.stray_replies >= self.expected
+impl Load {
+    /// Queues the next command of `admin`, if it has one left.
+    fn next(&self, fake: &FakeTelegram, admin: i64) {
+        let mut remaining = self.remaining.lock().unwrap();
+        let Some(left) = remaining.get_mut(&admin).filter(|l| **l > 0) else {
+            return;
+        };
+        *left -= 1;
+        drop(remaining);
+        let phone = self.next_phone.fetch_add(1, Ordering::Relaxed);
+        let text = format!("/send +2010{phone:08} en");
+        fake.push(private_message(From::new(admin as u64, "admin"), &text));
     }
 }
 
 /// Starts the fake and the bot, runs `commands` spread over `admins`.
-pub async fn run(commands: usize, admins: usize) -> anyhow::Result<Report> {
-    let fake = Arc::new(Fake::default());
-    {
-        let mut script = fake.state.lock().unwrap();
-        script.expected = commands;
-        for a in 0..admins {
-            let admin = FIRST_ADMIN + a as i64;
-            let share = commands / admins + usize::from(a < commands % admins);
-            if share > 0 {
-                script.remaining.insert(admin, share - 1);
-                script.enqueue(admin);
-            }
-        }
-    }
-    let app = axum::Router::new()
-        .route("/{bot}/{method}", axum::routing::post(bot_api))
-        .with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let api = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-
-    let dir = tempfile::tempdir()?;
-    let mut config = Config::new(
-        "123456:bench-token".into(),
-        api.parse()?,
-        (0..admins).map(|a| FIRST_ADMIN as u64 + a as u64).collect(),
-        WawpSettings::Sandbox,
-        wawp_bot::store::StoreTarget::Sqlite(dir.path().join("audit.sqlite3")),
-    );
-    config.send_limit = std::num::NonZeroU32::new(10_000).expect("not zero");
-    let options = Options::default();
-    // The bot gets a multi-threaded runtime of its own, as `wawp-bot` has.
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let bot = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime for the bot");
-        runtime.block_on(wawp_bot::run_with(config, options, async {
-            let _ = stopped.await;
-        }))
-    });
-    let start = Instant::now();
-    let outcome = tokio::time::timeout(Duration::from_secs(120), fake.finished.notified()).await;
-    let elapsed = start.elapsed();
-    let peak = memory_kib(std::process::id()).map(|m| m.0).unwrap_or(0);
-    let _ = stop.send(());
-    let finished = tokio::task::spawn_blocking(move || bot.join()).await?;
-    match finished {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => anyhow::bail!("the bot stopped with an error: {e}"),
-        Err(_) => anyhow::bail!("the bot panicked"),
-    }
-    let script = fake.state.lock().unwrap();
-    let unanswered = if outcome.is_err() {
-        commands.saturating_sub(script.latencies.len())
-    } else {
-        0
-    };
-    Ok(Report {
-        summary: Summary::new(
-            script.latencies.clone(),
-            script.stray_replies + unanswered,
-            elapsed,
+pub async fn run(binary: &Path, commands: usize, admins: usize) -> anyhow::Result<BotRun> {
+    let fake = FakeTelegram::builder()
+        .max_poll_wait(Duration::from_millis(500))
+        .start()
+        .await;
+    let load = Arc::new(Load {
+        remaining: Mutex::new(
+            (0..admins)
+                .map(|a| {
+                    let share = commands / admins + usize::from(a < commands % admins);
+                    ((FIRST_ADMIN + a as u64) as i64, share)
+                })
+                .collect(),
         ),
-        peak_rss_kib: peak,
+        next_phone: AtomicU64::new(1),
+        replies: AtomicUsize::new(0),
+        expected: commands,
+        finished: Notify::new(),
+    });
+    {
+        let load = load.clone();
+        let loop_fake = fake.clone();
+        fake.on_send(move |sent: &Sent| {
+            if load.replies.fetch_add(1, Ordering::Relaxed) + 1 >= load.expected {
+                load.finished.notify_one();
+            }
+            load.next(&loop_fake, sent.chat_id);
+        });
+    }
+    let dir = tempfile::tempdir()?;
+    let fsync_p50_us = fsync_p50(dir.path())?;
+    let log_path = dir.path().join("bot.log");
+    let admin_ids: Vec<String> = (0..admins)
+        .map(|a| (FIRST_ADMIN + a as u64).to_string())
+        .collect();
+    let spawned = Instant::now();
+    let mut child = Command::new(binary)
+        .env_clear()
+        .env("TELEGRAM_BOT_TOKEN", wawp_testkit::BOT_TOKEN)
+        .args(["--sandbox", "--telegram-api-url", &fake.url()])
+        .args(["--admins", &admin_ids.join(",")])
+        .arg("--db")
+        .arg(dir.path().join("audit.sqlite3"))
+        .args(["--send-limit", "10000"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log_path)?)
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("cannot start {}: {e}", binary.display()))?;
+    let result = measure(&fake, &load, &mut child, spawned)
+        .await
+        .map(|run| BotRun {
+            fsync_p50_us,
+            ..run
+        });
+    let _ = child.kill();
+    let _ = child.wait();
+    result.map_err(|e| {
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = &lines[lines.len().saturating_sub(10)..];
+        anyhow::anyhow!("{e}; the bot's last log lines:\n{}", tail.join("\n"))
     })
 }
 
-fn ok(result: Value) -> Json<Value> {
-    Json(json!({"ok": true, "result": result}))
-}
+async fn measure(
+    fake: &FakeTelegram,
+    load: &Load,
+    child: &mut Child,
+    spawned: Instant,
+) -> anyhow::Result<BotRun> {
+    let pid = child.id();
+    let deadline = spawned + Duration::from_secs(60);
+    let first_poll = loop {
+        if let Some(call) = fake.calls_to("getUpdates").first() {
+            break call.at;
+        }
+        if let Some(status) = child.try_wait()? {
+            anyhow::bail!("the bot exited before its first getUpdates: {status}");
+        }
+        if Instant::now() > deadline {
+            anyhow::bail!("no getUpdates from the bot within 60 s");
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    };
+    let startup = first_poll - spawned;
+    tokio::time::sleep(SETTLE).await;
+    let idle_rss_kib = memory_kib(pid).map(|m| m.1).unwrap_or(0);
 
-async fn bot_api(
-    State(fake): State<Arc<Fake>>,
-    UrlPath((_bot, method)): UrlPath<(String, String)>,
-    body: Option<Json<Value>>,
-) -> Json<Value> {
-    let body = body.map(|Json(b)| b).unwrap_or(Value::Null);
-    match method.to_ascii_lowercase().as_str() {
-        "getme" => ok(json!({
-            "id": 42, "is_bot": true, "first_name": "Bench", "username": "bench_bot",
-            "can_join_groups": false, "can_read_all_group_messages": false,
-            "supports_inline_queries": false, "can_connect_to_business": false,
-            "has_main_web_app": false
-        })),
-        "getwebhookinfo" => {
-            ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0}))
-        }
-        "getupdates" => ok(get_updates(&fake).await),
-        "sendmessage" => {
-            let chat = body["chat_id"].as_i64().unwrap_or_default();
-            let text = body["text"].clone();
-            reply_arrived(&fake, chat);
-            ok(json!({
-                "message_id": 1, "date": 0,
-                "chat": {"id": chat, "type": "private", "first_name": "Admin"},
-                "text": text
-            }))
-        }
-        _ => ok(json!(true)),
+    let start = Instant::now();
+    let admins: Vec<i64> = load.remaining.lock().unwrap().keys().copied().collect();
+    for &admin in &admins {
+        load.next(fake, admin);
     }
+    let outcome = tokio::time::timeout(Duration::from_secs(120), load.finished.notified()).await;
+    let elapsed = start.elapsed();
+    let peak_rss_kib = memory_kib(pid).map(|m| m.0).unwrap_or(0);
+    if let Some(status) = child.try_wait()? {
+        anyhow::bail!("the bot exited during the run: {status}");
+    }
+    let (latencies, unmatched) = latencies(&fake.handed_out(), &fake.sent());
+    let unanswered = if outcome.is_err() {
+        load.expected.saturating_sub(latencies.len())
+    } else {
+        0
+    };
+    Ok(BotRun {
+        admins: admins.len(),
+        summary: Summary::new(
+            latencies,
+            unmatched + unanswered + fake.rejected().len(),
+            elapsed,
+        ),
+        startup_ms: startup.as_secs_f64() * 1e3,
+        idle_rss_kib,
+        peak_rss_kib,
+        fsync_p50_us: 0.0,
+    })
 }
 
-async fn get_updates(fake: &Fake) -> Value {
-    loop {
-        let notified = fake.queued.notified();
+/// The median time of a 4 KiB write + fsync in `dir`, over 50 tries, µs.
+fn fsync_p50(dir: &Path) -> anyhow::Result<f64> {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(dir.join("fsync-probe"))?;
+    let block = [0u8; 4096];
+    let mut times = Vec::with_capacity(50);
+    for _ in 0..50 {
+        let t = Instant::now();
+        file.write_all(&block)?;
+        file.sync_data()?;
+        times.push(t.elapsed());
+    }
+    Ok(Summary::new(times, 0, Duration::from_secs(1)).p50_us)
+}
+
+/// Pairs each chat's replies, in order, with the first hand-out of each of
+/// its updates, in order (an admin has one command outstanding at a time;
+/// an update handed out again is timed from its first hand-out). Returns
+/// the latencies and the replies that matched no command.
+fn latencies(handed_out: &[HandedOut], sent: &[Sent]) -> (Vec<Duration>, usize) {
+    let mut firsts: HashMap<i64, Vec<Instant>> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for h in handed_out {
+        if let Some(chat) = h.chat_id
+            && seen.insert(h.update_id)
         {
-            let mut script = fake.state.lock().unwrap();
-            if !script.queue.is_empty() {
-                let now = Instant::now();
-                let updates: Vec<Value> = script.queue.drain(..).collect();
-                for update in &updates {
-                    let chat = update["message"]["chat"]["id"].as_i64().unwrap_or_default();
-                    script.handed_out.insert(chat, now);
-                }
-                return Value::Array(updates);
-            }
-        }
-        if tokio::time::timeout(Duration::from_millis(500), notified)
-            .await
-            .is_err()
-        {
-            return json!([]);
+            firsts.entry(chat).or_default().push(h.at);
         }
     }
+    let mut next: HashMap<i64, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(sent.len());
+    let mut unmatched = 0;
+    for s in sent {
+        let i = next.entry(s.chat_id).or_default();
+        match firsts.get(&s.chat_id).and_then(|f| f.get(*i)) {
+            Some(at) if *at <= s.at => {
+                out.push(s.at - *at);
+                *i += 1;
+            }
+            _ => unmatched += 1,
+        }
+    }
+    (out, unmatched)
 }
 
-fn reply_arrived(fake: &Fake, chat: i64) {
-    let now = Instant::now();
-    let mut script = fake.state.lock().unwrap();
-    match script.handed_out.remove(&chat) {
-        Some(at) => {
-            script.latencies.push(now - at);
-            let left = script.remaining.get(&chat).copied().unwrap_or(0);
-            if left > 0 {
-                script.remaining.insert(chat, left - 1);
-                script.enqueue(chat);
-                fake.queued.notify_one();
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handed(update_id: i64, chat: i64, at: Instant) -> HandedOut {
+        HandedOut {
+            update_id,
+            chat_id: Some(chat),
+            at,
         }
-        None => script.stray_replies += 1,
     }
-    if script.done() {
-        fake.finished.notify_one();
+
+    fn sent(chat_id: i64, at: Instant) -> Sent {
+        Sent {
+            chat_id,
+            text: "sent".into(),
+            parse_mode: None,
+            at,
+        }
+    }
+
+    #[test]
+    fn replies_pair_with_the_first_hand_out_of_their_chats_commands() {
+        let t = Instant::now();
+        let ms = |n| t + Duration::from_millis(n);
+        let handed_out = [
+            handed(1, 7, ms(0)),
+            handed(2, 8, ms(1)),
+            handed(1, 7, ms(5)), // handed out again: timed from the first
+            handed(3, 7, ms(20)),
+        ];
+        let replies = [
+            sent(7, ms(10)),
+            sent(8, ms(4)),
+            sent(7, ms(22)),
+            sent(9, ms(30)),
+        ];
+        let (latencies, unmatched) = latencies(&handed_out, &replies);
+        assert_eq!(
+            latencies,
+            [
+                Duration::from_millis(10),
+                Duration::from_millis(3),
+                Duration::from_millis(2)
+            ]
+        );
+        assert_eq!(unmatched, 1, "the reply to chat 9 answers no command");
     }
 }

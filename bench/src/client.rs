@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use serde::Deserialize;
 
-use crate::stats::Summary;
+use wawp_bench_report::{Summary, Variant};
 
 const TOKEN: &str = "bench-token";
 const INSTANCE: &str = "bench-instance";
@@ -24,18 +24,6 @@ fn http(builder: reqwest::ClientBuilder) -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("a reqwest client")
-}
-
-/// Which client makes the requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Variant {
-    /// A hand-written reqwest request: the floor.
-    Raw,
-    /// The generated `wawp_openapi::Client::send_otp`.
-    Generated,
-    /// `wawp::Client::send_otp`, validation and tracing on.
-    Wawp,
 }
 
 /// The fields of the 200 body, parsed as every variant parses them.

@@ -1,21 +1,21 @@
 //! Benchmarks for wawp-rs. `cargo xtask bench` builds this in release mode,
-//! runs each scenario several times and writes BENCHMARKS.md; each run prints
-//! one JSON object on stdout.
+//! runs each scenario several times, interleaved, and writes BENCHMARKS.md;
+//! each run prints one JSON line, a [`wawp_bench_report::Report`].
 
 mod bot;
 mod client;
 mod floor_server;
 mod load;
+mod memory;
 mod sandbox;
-mod stats;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use serde_json::json;
+use wawp_bench_report::{ClientRun, Report, Variant};
 
 #[derive(Debug, Parser)]
-#[command(about = "wawp-rs benchmarks; each run prints one JSON object")]
+#[command(about = "wawp-rs benchmarks; each run prints one JSON report line")]
 struct Cli {
     #[command(subcommand)]
     scenario: Scenario,
@@ -25,9 +25,9 @@ struct Cli {
 enum Scenario {
     /// Client overhead against a minimal local server.
     Client {
-        /// Which client.
-        #[arg(long, value_enum)]
-        variant: client::Variant,
+        /// Which client: raw, generated or wawp.
+        #[arg(long)]
+        variant: Variant,
         /// Sends to make.
         #[arg(long, default_value_t = 20_000)]
         requests: usize,
@@ -50,8 +50,11 @@ enum Scenario {
         #[arg(long, default_value_t = 64)]
         connections: usize,
     },
-    /// Admins' /send commands through `wawp-bot` in sandbox mode.
+    /// Admins' /send commands through the `wawp-bot` binary in sandbox mode.
     Bot {
+        /// The wawp-bot binary to start.
+        #[arg(long)]
+        binary: PathBuf,
         /// Commands in all.
         #[arg(long, default_value_t = 1_000)]
         commands: usize,
@@ -88,7 +91,12 @@ fn main() -> anyhow::Result<()> {
                 requests,
                 in_flight,
             ));
-            json!({"scenario": "client", "variant": variant, "in_flight": in_flight, "subscriber": !no_subscriber, "summary": summary})
+            Report::Client(ClientRun {
+                variant,
+                in_flight,
+                subscriber: !no_subscriber,
+                summary,
+            })
         }
         Scenario::Sandbox {
             binary,
@@ -96,14 +104,14 @@ fn main() -> anyhow::Result<()> {
             connections,
         } => {
             let local = tokio::task::LocalSet::new();
-            let report = local.block_on(&runtime, sandbox::run(&binary, requests, connections))?;
-            json!({"scenario": "sandbox", "connections": connections, "report": report})
+            Report::Sandbox(local.block_on(&runtime, sandbox::run(&binary, requests, connections))?)
         }
-        Scenario::Bot { commands, admins } => {
-            let report = runtime.block_on(bot::run(commands, admins))?;
-            json!({"scenario": "bot", "admins": admins, "report": report})
-        }
+        Scenario::Bot {
+            binary,
+            commands,
+            admins,
+        } => Report::Bot(runtime.block_on(bot::run(&binary, commands, admins))?),
     };
-    println!("{report}");
+    println!("{}", report.to_line());
     Ok(())
 }

@@ -5,28 +5,15 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use serde::Serialize;
+use wawp_bench_report::{SandboxRun, Summary};
 
 use crate::load;
-use crate::stats::{Summary, memory_kib};
+use crate::memory::memory_kib;
 
 const TOKEN: &str = "bench-token";
 
-/// What one run measured.
-#[derive(Debug, Serialize)]
-pub struct Report {
-    /// Throughput and latency of the sends.
-    pub summary: Summary,
-    /// The sandbox's peak resident set (VmHWM), KiB.
-    pub peak_rss_kib: u64,
-    /// Its resident set half-way through the run, KiB.
-    pub rss_half_kib: u64,
-    /// Its resident set at the end of the run, KiB.
-    pub rss_end_kib: u64,
-}
-
 /// Starts `binary`, loads it, stops it.
-pub async fn run(binary: &Path, requests: usize, connections: usize) -> anyhow::Result<Report> {
+pub async fn run(binary: &Path, requests: usize, connections: usize) -> anyhow::Result<SandboxRun> {
     let port = load::free_port()?;
     let addr = ([127, 0, 0, 1], port).into();
     let mut child = Command::new(binary)
@@ -66,7 +53,8 @@ pub async fn run(binary: &Path, requests: usize, connections: usize) -> anyhow::
         tokio::time::sleep(Duration::from_millis(50)).await;
         let (peak, end) = memory_kib(pid).unwrap_or((0, 0));
         l1.extend(l2);
-        Ok(Report {
+        Ok(SandboxRun {
+            connections,
             summary: Summary::new(l1, e1 + e2, d1 + d2),
             peak_rss_kib: peak,
             rss_half_kib: rss_half,

@@ -28,7 +28,7 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
-    /// Run the benchmarks (release build) and write BENCHMARKS.md.
+    /// Run the benchmarks (release build) and write BENCHMARKS.md and its charts.
     ///
     /// With --smoke: one run of every scenario with tiny counts on a debug
     /// build, failing on any error, writing nothing (CI runs this).
@@ -36,9 +36,18 @@ enum Task {
         /// Tiny counts, debug build, no BENCHMARKS.md; asserts no timing.
         #[arg(long)]
         smoke: bool,
-        /// Runs of each scenario; the median is reported with min and max.
+        /// Rounds of interleaved runs; the median is reported with min and max.
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// What to measure; every mode rewrites BENCHMARKS.md from bench/results/.
+        #[arg(long, value_enum, default_value = "figures")]
+        mode: bench::Mode,
+        /// Cargo profile of the binaries measured (figures, callgrind).
+        #[arg(long, default_value = "release")]
+        profile: String,
+        /// Only these release-profile variants in --mode profiles (repeatable; default: all).
+        #[arg(long = "variant", value_name = "PROFILE")]
+        variants: Vec<String>,
     },
 }
 
@@ -54,8 +63,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Regen { check } => regen::run(&regen::Paths::workspace(&workspace_root()), check),
-        Task::Bench { smoke, runs } => {
-            return match bench::run(&workspace_root(), bench::Options { smoke, runs }) {
+        Task::Bench {
+            smoke,
+            runs,
+            mode,
+            profile,
+            variants,
+        } => {
+            let options = bench::Options {
+                smoke,
+                runs,
+                mode,
+                profile,
+                variants,
+            };
+            return match bench::run(&workspace_root(), options) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e:#}");

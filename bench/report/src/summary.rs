@@ -1,11 +1,16 @@
-//! Latency and throughput summaries.
+//! Latency and throughput of one run, with the latency distribution kept
+//! at fixed quantiles so that charts can draw it.
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// Points of the latency distribution kept in a [`Summary`]: the
+/// quantiles 0, 1/(N-1), …, 1.
+pub const CDF_POINTS: usize = 101;
 
 /// What one scenario run measured.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Operations completed.
     pub requests: usize,
@@ -17,6 +22,9 @@ pub struct Summary {
     pub p50_us: f64,
     /// 99th percentile latency, microseconds.
     pub p99_us: f64,
+    /// Latency at the quantiles `i / (CDF_POINTS - 1)`, microseconds
+    /// (empty when nothing completed).
+    pub cdf_us: Vec<f64>,
 }
 
 impl Summary {
@@ -30,27 +38,27 @@ impl Summary {
             let i = ((latencies.len() as f64 - 1.0) * q).round() as usize;
             latencies[i].as_secs_f64() * 1e6
         };
+        let cdf_us = if latencies.is_empty() {
+            Vec::new()
+        } else {
+            (0..CDF_POINTS)
+                .map(|i| pick(i as f64 / (CDF_POINTS - 1) as f64))
+                .collect()
+        };
         Summary {
             requests: latencies.len(),
             errors,
             rps: latencies.len() as f64 / elapsed.as_secs_f64().max(1e-9),
             p50_us: pick(0.50),
             p99_us: pick(0.99),
+            cdf_us,
         }
     }
-}
 
-/// The peak and current resident set size of a process, in KiB, from
-/// /proc/PID/status (`VmHWM`, `VmRSS`).
-pub fn memory_kib(pid: u32) -> Option<(u64, u64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-    };
-    Some((field("VmHWM:")?, field("VmRSS:")?))
+    /// Whether the run is void: an error, or nothing completed.
+    pub fn is_void(&self) -> bool {
+        self.errors != 0 || self.requests == 0
+    }
 }
 
 #[cfg(test)]
@@ -65,11 +73,18 @@ mod tests {
         assert_eq!(s.rps, 50.0);
         assert_eq!(s.p50_us.round(), 51.0);
         assert_eq!(s.p99_us.round(), 99.0);
+        assert_eq!(s.cdf_us.len(), CDF_POINTS);
+        assert_eq!(s.cdf_us[0].round(), 1.0);
+        assert_eq!(s.cdf_us[50], s.p50_us);
+        assert_eq!(s.cdf_us[CDF_POINTS - 1].round(), 100.0);
+        assert!(!s.is_void());
     }
 
     #[test]
-    fn this_process_has_a_resident_set() {
-        let (peak, now) = memory_kib(std::process::id()).unwrap();
-        assert!(peak >= now && now > 0);
+    fn a_run_with_errors_or_nothing_done_is_void() {
+        let none = Summary::new(Vec::new(), 0, Duration::from_secs(1));
+        assert!(none.is_void() && none.cdf_us.is_empty());
+        let failed = Summary::new(vec![Duration::from_micros(5)], 1, Duration::from_secs(1));
+        assert!(failed.is_void());
     }
 }
