@@ -16,15 +16,19 @@
 //! | [`ratelimit`] | per-admin send limit |
 //! | [`shutdown`] | SIGINT/SIGTERM |
 //! | [`telemetry`] | logging without secrets |
+//! | [`ops`] | `--metrics-listen`: health, readiness, Prometheus metrics |
+//! | [`console`] | `--console`: talk to the bot from the terminal |
 
 pub mod app;
 pub mod audit;
 pub mod backend;
 pub mod commands;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod dedup;
 pub mod handlers;
+pub mod ops;
 pub mod ratelimit;
 pub mod reply;
 pub mod shutdown;
