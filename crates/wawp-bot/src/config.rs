@@ -93,6 +93,11 @@ pub struct Cli {
     )]
     pub wawp_base_url: Option<String>,
 
+    /// Talk to the bot from this terminal instead of Telegram: no bot token or network needed; you are the admin.
+    // [ops wiring: console] minimal flag for the console test; the coordinator redoes it with botstore's config.
+    #[arg(long)]
+    pub console: bool,
+
     /// Dry run: an in-process fake Wawp server instead of Wawp. No WhatsApp message leaves; codes go to the log.
     #[arg(long)]
     pub sandbox: bool,
@@ -250,8 +255,11 @@ impl Config {
         let pick =
             |flag: Option<String>, file: Option<String>| flag.or(file).map(|s| s.trim().to_owned());
 
+        // [ops wiring: console] the console supplies its own token, URL and admin.
+        let console = cli.console;
         let token = pick(cli.telegram_bot_token, file.telegram_bot_token)
             .filter(|t| !t.is_empty())
+            .or_else(|| console.then(|| "0:console".to_owned()))
             .ok_or(ConfigError::Missing {
                 name: "TELEGRAM_BOT_TOKEN",
                 hint: "set it to the token @BotFather gave you (see the README)",
@@ -276,7 +284,10 @@ impl Config {
             }
             (None, None) => None,
         };
-        let admins = parse_admins(admins_text.as_deref().unwrap_or(""))?;
+        let admins = match admins_text.as_deref().map(str::trim) {
+            None | Some("") if console => BTreeSet::new(),
+            text => parse_admins(text.unwrap_or(""))?,
+        };
 
         let sandbox = cli.sandbox || file.sandbox.unwrap_or(false);
         let wawp = if sandbox {

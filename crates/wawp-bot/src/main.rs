@@ -8,7 +8,10 @@ use secrecy::ExposeSecret;
 use wawp_bot::config::{Cli, Config, WawpSettings};
 
 fn main() -> ExitCode {
-    let config = match Config::from_cli(Cli::parse()) {
+    let cli = Cli::parse();
+    // [ops wiring: console] the coordinator redoes this with botstore's config.
+    let console_mode = cli.console;
+    let mut config = match Config::from_cli(cli) {
         Ok(config) => config,
         Err(err) => {
             eprintln!("wawp-bot: {err}");
@@ -32,7 +35,34 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(wawp_bot::run(config, wawp_bot::shutdown::signal())) {
+    let result = runtime.block_on(async move {
+        if !console_mode {
+            return Ok(wawp_bot::run(config, wawp_bot::shutdown::signal()).await);
+        }
+        // [ops wiring: console] the console is the Bot API and the admin;
+        // end of input stops the bot like a signal.
+        let console = wawp_bot::console::Console::start().await?;
+        config.telegram_api_url = console.api_url();
+        config.telegram_token = console.token();
+        config.admins.insert(console.user_id());
+        let finished = console.finished();
+        let shutdown = async move {
+            tokio::select! {
+                () = wawp_bot::shutdown::signal() => {}
+                () = finished => {}
+            }
+        };
+        Ok(wawp_bot::run(config, shutdown).await)
+    });
+    let result = match result {
+        Ok(result) => result,
+        Err(err) => {
+            let err: std::io::Error = err;
+            eprintln!("wawp-bot: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "wawp-bot stopped");
