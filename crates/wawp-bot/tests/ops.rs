@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use axum::response::IntoResponse;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 use wawp_bot::ops::{
     CommandLabel, DbProbe, Metrics, OpsServer, OutcomeLabel, Readiness, TelegramErrorLabel,
-    WawpCall, check_not_public, router,
+    WawpCall, check_not_public, heartbeat, router,
 };
 
 /// A database probe the test can break and repair.
@@ -314,4 +315,83 @@ fn disabled_metrics_record_nothing() {
     metrics.telegram_ok();
     assert_eq!(metrics.render(), "");
     assert_eq!(metrics.since_telegram_ok(), None);
+}
+
+#[test]
+fn typed_command_names_map_to_a_closed_set() {
+    assert_eq!(
+        CommandLabel::from_name("/send@wawp_bot"),
+        CommandLabel::Send
+    );
+    assert_eq!(CommandLabel::from_name("HISTORY"), CommandLabel::History);
+    assert_eq!(
+        CommandLabel::from_name("+201234567890"),
+        CommandLabel::Unknown
+    );
+    assert_eq!(CommandLabel::from_name(""), CommandLabel::Unknown);
+}
+
+/// A Bot API on 127.0.0.1 whose getMe succeeds or answers 401.
+async fn bot_api(healthy: bool) -> teloxide::Bot {
+    use axum::routing::post;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().route(
+        "/{bot}/{method}",
+        post(move || async move {
+            if healthy {
+                axum::Json(serde_json::json!({"ok": true, "result": {
+                    "id": 7, "is_bot": true, "first_name": "t", "username": "t_bot",
+                    "can_join_groups": false, "can_read_all_group_messages": false,
+                    "supports_inline_queries": false, "can_connect_to_business": false,
+                    "has_main_web_app": false}}))
+                .into_response()
+            } else {
+                (
+                    StatusCode::UNAUTHORIZED,
+                    axum::Json(serde_json::json!({"ok": false, "error_code": 401, "description": "Unauthorized"})),
+                )
+                    .into_response()
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    teloxide::Bot::new("7:test").set_api_url(format!("http://{addr}/").parse().unwrap())
+}
+
+async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_heartbeat_feeds_readiness_and_counts_failures() {
+    let metrics = Metrics::new();
+    let task = tokio::spawn(heartbeat(
+        bot_api(true).await,
+        metrics.clone(),
+        Duration::from_millis(10),
+    ));
+    wait_until("a successful getMe", || {
+        metrics.since_telegram_ok().is_some()
+    })
+    .await;
+    task.abort();
+
+    let failing = Metrics::new();
+    let task = tokio::spawn(heartbeat(
+        bot_api(false).await,
+        failing.clone(),
+        Duration::from_millis(10),
+    ));
+    let series = r#"wawp_bot_telegram_errors_total{kind="api"}"#;
+    wait_until("a failed getMe counted", || {
+        sample(&failing.render(), series).is_some()
+    })
+    .await;
+    task.abort();
+    assert_eq!(failing.since_telegram_ok(), None);
 }

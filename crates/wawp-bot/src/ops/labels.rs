@@ -57,6 +57,21 @@ label_enum! {
     }
 }
 
+impl CommandLabel {
+    /// The label of a command name as typed (`"send"`, `"/send"`,
+    /// `"send@my_bot"`); anything that is not a known command is
+    /// [`CommandLabel::Unknown`], so typed text never becomes a label.
+    pub fn from_name(name: &str) -> CommandLabel {
+        let name = name.trim_start_matches('/');
+        let name = name.split('@').next().unwrap_or_default();
+        CommandLabel::ALL
+            .iter()
+            .copied()
+            .find(|label| label.as_str().eq_ignore_ascii_case(name))
+            .unwrap_or(CommandLabel::Unknown)
+    }
+}
+
 label_enum! {
     /// The `outcome` label of `wawp_bot_commands_total`.
     OutcomeLabel {

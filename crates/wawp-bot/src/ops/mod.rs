@@ -27,12 +27,14 @@
 //! # }
 //! ```
 
+mod heartbeat;
 mod labels;
 mod recorder;
 mod server;
 
 use std::net::SocketAddr;
 
+pub use heartbeat::{HEARTBEAT_EVERY, heartbeat};
 pub use labels::{CommandLabel, OutcomeLabel, TelegramErrorLabel, WawpCall};
 pub use recorder::{
     COMMANDS, IN_FLIGHT, InFlight, Metrics, TELEGRAM_ERRORS, TELEGRAM_LAST_SUCCESS, WAWP_DURATION,
