@@ -172,3 +172,90 @@ fn no_input_at_all_exits_cleanly() {
     assert_eq!(session.code, 0, "{}", session.stderr);
     assert_eq!(session.stdout, "");
 }
+
+/// The interactive path: a pseudo-terminal for stdin and stdout, so the
+/// line editor runs and replies are styled; Ctrl-D quits.
+#[cfg(unix)]
+#[test]
+fn a_terminal_gets_a_prompt_styled_replies_and_ctrl_d_quits() {
+    use std::sync::{Arc, Mutex};
+
+    let dir = tempfile::tempdir().unwrap();
+    let size = nix::pty::Winsize {
+        ws_row: 40,
+        ws_col: 160,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = nix::pty::openpty(Some(&size), None).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["--sandbox", "--console", "--db"])
+        .arg(dir.path().join("audit.sqlite3"))
+        .env_clear()
+        .env("TERM", "xterm")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
+        .stdout(Stdio::from(pty.slave))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut master = std::fs::File::from(pty.master);
+    let screen = Arc::new(Mutex::new(Vec::new()));
+    let reader = std::thread::spawn({
+        let mut master = master.try_clone().unwrap();
+        let screen = screen.clone();
+        move || {
+            let mut buffer = [0u8; 4096];
+            // Ends with an error (EIO) once the child has closed the terminal.
+            while let Ok(n @ 1..) = master.read(&mut buffer) {
+                screen.lock().unwrap().extend_from_slice(&buffer[..n]);
+            }
+        }
+    });
+    let shown = || String::from_utf8_lossy(&screen.lock().unwrap()).into_owned();
+    let wait_for = |what: &str| {
+        let deadline = Instant::now() + HANG;
+        while !shown().contains(what) {
+            assert!(
+                Instant::now() < deadline,
+                "never shown: {what:?}; screen: {:?}",
+                shown()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+
+    wait_for("you › ");
+    master.write_all(b"/whoami\r").unwrap();
+    wait_for("You are an admin of this bot.");
+    // The next prompt (the editor is reading again), then Ctrl-D on it.
+    let deadline = Instant::now() + HANG;
+    while shown().matches("you › ").count() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "no second prompt; screen: {:?}",
+            shown()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    master.write_all(b"\x04").unwrap();
+
+    let deadline = Instant::now() + HANG;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("Ctrl-D did not end the session; screen: {:?}", shown());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(master);
+    let _ = reader.join();
+    let screen = shown();
+    assert_eq!(status.code(), Some(0), "screen: {screen:?}");
+    // The user id is in <code>: styled (cyan), never shown as a tag.
+    assert!(screen.contains("\u{1b}[36m1\u{1b}[0m"), "{screen:?}");
+    assert!(!screen.contains("<code>"), "{screen:?}");
+}

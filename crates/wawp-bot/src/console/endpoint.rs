@@ -31,6 +31,9 @@ const MAX_POLL: Duration = Duration::from_secs(30);
 /// session is taken as finished even if a command sent no reply.
 pub(super) const IDLE_GRACE: Duration = Duration::from_secs(2);
 
+/// How long the bot must be quiet after a reply before the prompt returns.
+const QUIET: Duration = Duration::from_millis(150);
+
 /// What the endpoint and the prompt share.
 #[derive(Debug)]
 pub(super) struct Shared {
@@ -111,6 +114,22 @@ impl Shared {
             state.last_activity = Instant::now();
         }
         self.changed.notify_waiters();
+    }
+
+    /// Blocks the calling (prompt) thread until every typed line got a reply
+    /// and the bot has been quiet briefly (a reply may be several
+    /// messages), or for at most `max`.
+    pub(super) fn wait_answered(&self, max: Duration) {
+        let deadline = Instant::now() + max;
+        while Instant::now() < deadline {
+            {
+                let state = self.state();
+                if state.replies >= state.typed && state.last_activity.elapsed() >= QUIET {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// After end of input: every typed update was confirmed by the bot and

@@ -3,6 +3,7 @@
 
 use std::io::{self, BufRead};
 use std::sync::Arc;
+use std::time::Duration;
 
 use rustyline::error::ReadlineError;
 use rustyline::{Config, DefaultEditor};
@@ -11,6 +12,9 @@ use super::endpoint::Shared;
 
 /// The prompt shown by the line editor.
 const PROMPT: &str = "you › ";
+/// The longest the prompt waits for the bot's reply before showing itself
+/// again (a later reply still prints, above the next line typed).
+const MAX_WAIT: Duration = Duration::from_secs(15);
 
 /// Starts the thread that reads input; every non-blank line becomes a
 /// message to the bot. End of input (EOF, Ctrl-D, Ctrl-C) ends the session.
@@ -21,7 +25,6 @@ pub(super) fn spawn(shared: Arc<Shared>, interactive: bool) -> io::Result<()> {
             if !(interactive && edit_lines(&shared)) {
                 read_lines(&shared, io::stdin().lock());
             }
-            shared.output.drop_printer();
             shared.input_ended();
         })
         .map(drop)
@@ -33,12 +36,14 @@ fn edit_lines(shared: &Shared) -> bool {
     let Ok(mut editor) = DefaultEditor::with_config(config) else {
         return false;
     };
-    if let Ok(printer) = editor.create_external_printer() {
-        shared.output.use_printer(Box::new(printer));
-    }
     loop {
         match editor.readline(PROMPT) {
-            Ok(line) => send_line(shared, &line),
+            Ok(line) => {
+                if send_line(shared, &line) {
+                    // The reply prints before the next prompt.
+                    shared.wait_answered(MAX_WAIT);
+                }
+            }
             Err(ReadlineError::Eof | ReadlineError::Interrupted) => return true,
             Err(err) => {
                 eprintln!("wawp-bot console: cannot read the terminal ({err}); quitting");
@@ -55,7 +60,9 @@ fn read_lines(shared: &Shared, mut input: impl BufRead) {
         buffer.clear();
         match input.read_until(b'\n', &mut buffer) {
             Ok(0) => return,
-            Ok(_) => send_line(shared, &String::from_utf8_lossy(&buffer)),
+            Ok(_) => {
+                send_line(shared, &String::from_utf8_lossy(&buffer));
+            }
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             Err(err) => {
                 eprintln!("wawp-bot console: cannot read the input ({err}); quitting");
@@ -65,9 +72,12 @@ fn read_lines(shared: &Shared, mut input: impl BufRead) {
     }
 }
 
-fn send_line(shared: &Shared, line: &str) {
+/// Sends a non-blank line to the bot; `true` if it was sent.
+fn send_line(shared: &Shared, line: &str) -> bool {
     let line = line.trim_end_matches(['\n', '\r']);
-    if !line.trim().is_empty() {
+    let send = !line.trim().is_empty();
+    if send {
         shared.typed(line);
     }
+    send
 }
