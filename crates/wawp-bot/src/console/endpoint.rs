@@ -5,9 +5,8 @@
 //! in a private chat, handed out by `getUpdates` (long polling, confirmed by
 //! `offset` as Telegram does); `sendMessage` texts are printed.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -15,188 +14,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use tokio::sync::Notify;
 
-use super::output::Output;
+use super::session::Shared;
 
-/// The console user's Telegram id (made up; real user ids are far larger).
-pub const CONSOLE_USER_ID: u64 = 1;
-/// The console user's username, as the audit log shows it.
-pub const CONSOLE_USERNAME: &str = "console";
-/// The bot's username in console mode.
-pub const CONSOLE_BOT_USERNAME: &str = "wawp_console_bot";
 /// The longest a `getUpdates` long poll waits.
 const MAX_POLL: Duration = Duration::from_secs(30);
-/// After end of input, how long without any Bot API activity before the
-/// session is taken as finished even if a command sent no reply.
-pub(super) const IDLE_GRACE: Duration = Duration::from_secs(2);
-
-/// How long the bot must be quiet after a reply before the prompt returns.
-const QUIET: Duration = Duration::from_millis(150);
-
-/// What the endpoint and the prompt share.
-#[derive(Debug)]
-pub(super) struct Shared {
-    state: Mutex<SessionState>,
-    /// Wakes long polls (a line was typed, input ended) and the end watcher.
-    pub(super) changed: Notify,
-    pub(super) token: String,
-    pub(super) bot_id: u64,
-    pub(super) output: Output,
-}
-
-#[derive(Debug)]
-struct SessionState {
-    /// Updates typed but not yet confirmed by a `getUpdates` offset.
-    pending: VecDeque<Value>,
-    next_update_id: u32,
-    next_message_id: i64,
-    typed: u64,
-    replies: u64,
-    input_ended: bool,
-    last_activity: Instant,
-}
-
-impl Shared {
-    pub(super) fn new(token: String, bot_id: u64, output: Output) -> Shared {
-        Shared {
-            state: Mutex::new(SessionState {
-                pending: VecDeque::new(),
-                next_update_id: 1,
-                next_message_id: 1,
-                typed: 0,
-                replies: 0,
-                input_ended: false,
-                last_activity: Instant::now(),
-            }),
-            changed: Notify::new(),
-            token,
-            bot_id,
-            output,
-        }
-    }
-
-    fn state(&self) -> MutexGuard<'_, SessionState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Queues a typed line as a message update.
-    pub(super) fn typed(&self, text: &str) {
-        {
-            let mut state = self.state();
-            let update_id = state.next_update_id;
-            let message_id = state.next_message_id;
-            state.next_update_id += 1;
-            state.next_message_id += 1;
-            state.typed += 1;
-            state.last_activity = Instant::now();
-            state.pending.push_back(json!({
-                "update_id": update_id,
-                "message": {
-                    "message_id": message_id,
-                    "date": unix_now(),
-                    "chat": {"id": CONSOLE_USER_ID, "type": "private",
-                             "first_name": "Console", "username": CONSOLE_USERNAME},
-                    "from": {"id": CONSOLE_USER_ID, "is_bot": false,
-                             "first_name": "Console", "username": CONSOLE_USERNAME},
-                    "text": text,
-                }
-            }));
-        }
-        self.changed.notify_waiters();
-    }
-
-    /// End of input (EOF, Ctrl-D).
-    pub(super) fn input_ended(&self) {
-        {
-            let mut state = self.state();
-            state.input_ended = true;
-            state.last_activity = Instant::now();
-        }
-        self.changed.notify_waiters();
-    }
-
-    /// Blocks the calling (prompt) thread until every typed line got a reply
-    /// and the bot has been quiet briefly (a reply may be several
-    /// messages), or for at most `max`.
-    pub(super) fn wait_answered(&self, max: Duration) {
-        let deadline = Instant::now() + max;
-        while Instant::now() < deadline {
-            {
-                let state = self.state();
-                if state.replies >= state.typed && state.last_activity.elapsed() >= QUIET {
-                    return;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// After end of input: every typed update was confirmed by the bot and
-    /// either got a reply or the bot has been idle for [`IDLE_GRACE`].
-    pub(super) fn finished(&self) -> bool {
-        let state = self.state();
-        state.input_ended
-            && state.pending.is_empty()
-            && (state.replies >= state.typed || state.last_activity.elapsed() >= IDLE_GRACE)
-    }
-
-    fn get_updates(&self, params: &Value) -> Option<Vec<Value>> {
-        let offset = params["offset"].as_i64().unwrap_or(0);
-        let limit = params["limit"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
-        let mut state = self.state();
-        // An offset confirms every update before it.
-        while state
-            .pending
-            .front()
-            .is_some_and(|u| u["update_id"].as_i64().unwrap_or(0) < offset)
-        {
-            state.pending.pop_front();
-            state.last_activity = Instant::now();
-        }
-        let batch: Vec<Value> = state.pending.iter().take(limit).cloned().collect();
-        if !batch.is_empty() {
-            state.last_activity = Instant::now();
-            return Some(batch);
-        }
-        if state.input_ended {
-            return Some(Vec::new());
-        }
-        None
-    }
-
-    fn send_message(&self, params: &Value) -> Value {
-        let text = params["text"].as_str().unwrap_or_default();
-        let html = params["parse_mode"]
-            .as_str()
-            .is_some_and(|m| m.eq_ignore_ascii_case("html"));
-        self.output.print_reply(text, html);
-        let mut state = self.state();
-        state.replies += 1;
-        state.last_activity = Instant::now();
-        let message_id = state.next_message_id;
-        state.next_message_id += 1;
-        json!({
-            "message_id": message_id,
-            "date": unix_now(),
-            "chat": {"id": params["chat_id"].as_i64().unwrap_or(CONSOLE_USER_ID as i64),
-                     "type": "private", "first_name": "Console"},
-            "from": self.bot_user(),
-            "text": text,
-        })
-    }
-
-    fn bot_user(&self) -> Value {
-        json!({"id": self.bot_id, "is_bot": true, "first_name": "Wawp console",
-               "username": CONSOLE_BOT_USERNAME})
-    }
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
 
 /// The routes: `/bot<token>/<method>`, methods matched case-insensitively.
 pub(super) fn router(shared: Arc<Shared>) -> Router {
@@ -240,7 +62,10 @@ async fn method(
             ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0}))
         }
         "getupdates" => ok(Value::Array(get_updates(&shared, &params).await)),
-        "sendmessage" => ok(shared.send_message(&params)),
+        "sendmessage" => match shared.send_message(&params) {
+            Ok(message) => ok(message),
+            Err(why) => error(StatusCode::BAD_REQUEST, &why),
+        },
         "getmycommands" => ok(json!([])),
         "deletewebhook" | "setwebhook" | "setmycommands" | "deletemycommands" | "leavechat"
         | "sendchataction" | "setchatmenubutton" | "close" | "logout" => ok(json!(true)),
@@ -268,5 +93,120 @@ async fn get_updates(shared: &Shared, params: &Value) -> Vec<Value> {
         if tokio::time::timeout_at(deadline, changed).await.is_err() {
             return Vec::new();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::CONSOLE_USER_ID;
+    use crate::console::output::Output;
+    use crate::console::render::Styling;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    fn shared() -> Arc<Shared> {
+        Arc::new(Shared::new("9:t".into(), 9, Output::new(Styling::Plain)))
+    }
+
+    async fn call(shared: &Arc<Shared>, path: &str, body: Value) -> (StatusCode, Value) {
+        let request = Request::post(path)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let response = router(shared.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn only_this_sessions_token_is_served() {
+        let shared = shared();
+        let (status, _) = call(&shared, "/bot8:other/getMe", json!({})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, me) = call(&shared, "/bot9:t/GetMe", json!({})).await;
+        assert_eq!(
+            (status, me["result"]["id"].as_u64()),
+            (StatusCode::OK, Some(9))
+        );
+    }
+
+    #[tokio::test]
+    async fn updates_stay_until_an_offset_confirms_them() {
+        let shared = shared();
+        shared.typed("/whoami");
+        shared.typed("/help");
+        let (_, first) = call(&shared, "/bot9:t/getUpdates", json!({"timeout": 0})).await;
+        let ids: Vec<_> = first["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["update_id"].clone())
+            .collect();
+        assert_eq!(ids, vec![json!(1), json!(2)]);
+        assert_eq!(first["result"][0]["message"]["text"], "/whoami");
+        assert_eq!(first["result"][0]["message"]["from"]["id"], CONSOLE_USER_ID);
+        // Not confirmed yet: handed out again.
+        let (_, again) = call(&shared, "/bot9:t/getUpdates", json!({"offset": 2})).await;
+        assert_eq!(again["result"][0]["update_id"], 2);
+        shared.input_ended();
+        assert!(!shared.finished(), "an update is not confirmed yet");
+        let (_, none) = call(
+            &shared,
+            "/bot9:t/getUpdates",
+            json!({"offset": 3, "timeout": 30}),
+        )
+        .await;
+        assert_eq!(none["result"], json!([]));
+    }
+
+    #[tokio::test]
+    async fn a_reply_telegram_would_refuse_is_refused() {
+        let shared = shared();
+        let long = "x".repeat(crate::console::MAX_MESSAGE_LEN + 1);
+        let (status, answer) = call(
+            &shared,
+            "/bot9:t/sendMessage",
+            json!({"chat_id": 1, "text": long}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(answer["error_code"], 400);
+        assert!(
+            answer["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("Bad Request: message is too long")
+        );
+        let (status, _) = call(
+            &shared,
+            "/bot9:t/sendMessage",
+            json!({"chat_id": 1, "text": "<b>x", "parse_mode": "HTML"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, sent) = call(
+            &shared,
+            "/bot9:t/sendMessage",
+            json!({"chat_id": 1, "text": "<b>ok</b>", "parse_mode": "HTML"}),
+        )
+        .await;
+        assert_eq!(
+            (status, &sent["result"]["text"]),
+            (StatusCode::OK, &json!("<b>ok</b>"))
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_methods_are_an_error_not_a_silent_true() {
+        let (status, answer) = call(&shared(), "/bot9:t/sendPhoto", json!({})).await;
+        assert_eq!(
+            (status, answer["ok"].clone()),
+            (StatusCode::NOT_FOUND, json!(false))
+        );
     }
 }

@@ -39,6 +39,8 @@ mod endpoint;
 mod output;
 mod prompt;
 mod render;
+mod rules;
+mod session;
 
 use std::future::Future;
 use std::io::{self, IsTerminal};
@@ -47,11 +49,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use secrecy::SecretString;
 
-pub use endpoint::{CONSOLE_BOT_USERNAME, CONSOLE_USER_ID, CONSOLE_USERNAME};
 pub use render::{Styling, render_html};
+pub use rules::{MAX_MESSAGE_LEN, check_message};
+pub use session::{CONSOLE_BOT_USERNAME, CONSOLE_USER_ID, CONSOLE_USERNAME};
 
-use endpoint::Shared;
 use output::Output;
+use session::Shared;
 
 /// A running console session; see the [module docs](self).
 #[derive(Debug)]

@@ -23,6 +23,21 @@ impl Output {
         Output { styling }
     }
 
+    /// Prints a line from the console itself (not from the bot).
+    pub(super) fn print_notice(&self, notice: &str) {
+        let shown = match self.styling {
+            Styling::Ansi => {
+                let style = anstyle::Style::new().dimmed();
+                format!("{}{notice}{}\n\n", style.render(), style.render_reset())
+            }
+            Styling::Plain => format!("{notice}\n\n"),
+        };
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout
+            .write_all(shown.as_bytes())
+            .and_then(|()| stdout.flush());
+    }
+
     /// Prints one reply: rendered if it is HTML, followed by a blank line.
     pub(super) fn print_reply(&self, text: &str, html: bool) {
         let shown = if html {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use rustyline::error::ReadlineError;
 use rustyline::{Config, DefaultEditor};
 
-use super::endpoint::Shared;
+use super::session::Shared;
 
 /// The prompt shown by the line editor.
 const PROMPT: &str = "you › ";
