@@ -1,5 +1,10 @@
 //! Reading what the console user types: a line editor with history when
 //! stdin and stdout are a terminal, plain lines when input is piped.
+//!
+//! Known limit (rustyline 17, upstream issue #690): if two or more whole
+//! lines reach the editor in one read — typed ahead while the bot was still
+//! answering, or pasted without bracketed paste — only the first is seen.
+//! Piped input has no such limit.
 
 use std::io::{self, BufRead};
 use std::sync::Arc;
