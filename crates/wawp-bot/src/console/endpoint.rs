@@ -13,6 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use super::session::Shared;
@@ -44,7 +45,7 @@ async fn method(
     Path((bot, method)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    if bot.strip_prefix("bot") != Some(shared.token.as_str()) {
+    if bot.strip_prefix("bot") != Some(shared.token.expose_secret()) {
         return error(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
     let params: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -107,7 +108,11 @@ mod tests {
     use tower::ServiceExt;
 
     fn shared() -> Arc<Shared> {
-        Arc::new(Shared::new("9:t".into(), 9, Output::new(Styling::Plain)))
+        Arc::new(Shared::new(
+            "9:t".to_owned().into(),
+            9,
+            Output::new(Styling::Plain),
+        ))
     }
 
     async fn call(shared: &Arc<Shared>, path: &str, body: Value) -> (StatusCode, Value) {

@@ -90,7 +90,11 @@ impl Console {
             .unwrap_or(Duration::ZERO)
             .as_millis() as u64;
         let token = format!("{session_ms}:console-{:032x}", rand::random::<u128>());
-        let shared = Arc::new(Shared::new(token, session_ms, Output::new(styling)));
+        let shared = Arc::new(Shared::new(
+            SecretString::from(token),
+            session_ms,
+            Output::new(styling),
+        ));
 
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await
@@ -119,7 +123,7 @@ impl Console {
 
     /// The bot token to give the bot: random, valid for this session only.
     pub fn token(&self) -> SecretString {
-        SecretString::from(self.shared.token.clone())
+        self.shared.token.clone()
     }
 
     /// The console user's Telegram id: add it to the admins.
@@ -146,5 +150,21 @@ impl Console {
                 let _ = tokio::time::timeout(Duration::from_millis(100), changed).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[tokio::test]
+    async fn debug_output_never_shows_the_session_token() {
+        let console = Console::serve(Styling::Plain).await.unwrap();
+        let token = console.token().expose_secret().to_owned();
+        assert!(token.starts_with(&format!("{}:console-", console.bot_id())));
+        let shown = format!("{console:?}");
+        assert!(!shown.contains(&token), "{shown}");
+        assert_eq!(console.api_url().host_str(), Some("127.0.0.1"));
     }
 }

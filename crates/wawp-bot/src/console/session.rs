@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use secrecy::SecretString;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
@@ -30,7 +31,8 @@ pub(super) struct Shared {
     state: Mutex<SessionState>,
     /// Wakes long polls (a line was typed, input ended) and the end watcher.
     pub(super) changed: Notify,
-    pub(super) token: String,
+    /// Guards the endpoint against other local processes; kept out of `Debug`.
+    pub(super) token: SecretString,
     pub(super) bot_id: u64,
     pub(super) output: Output,
 }
@@ -49,7 +51,7 @@ struct SessionState {
 }
 
 impl Shared {
-    pub(super) fn new(token: String, bot_id: u64, output: Output) -> Shared {
+    pub(super) fn new(token: SecretString, bot_id: u64, output: Output) -> Shared {
         Shared {
             state: Mutex::new(SessionState {
                 pending: VecDeque::new(),
