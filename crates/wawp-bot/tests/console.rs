@@ -11,6 +11,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_wawp-bot");
 /// Only a guard against a hung process, not a timing assertion.
 const HANG: Duration = Duration::from_secs(120);
 
+#[cfg(unix)]
+#[path = "ops_support/pty.rs"]
+mod pty;
+#[cfg(unix)]
+use pty::Pty;
+
 struct Session {
     code: i32,
     stdout: String,
@@ -178,84 +184,48 @@ fn no_input_at_all_exits_cleanly() {
 #[cfg(unix)]
 #[test]
 fn a_terminal_gets_a_prompt_styled_replies_and_ctrl_d_quits() {
-    use std::sync::{Arc, Mutex};
-
     let dir = tempfile::tempdir().unwrap();
-    let size = nix::pty::Winsize {
-        ws_row: 40,
-        ws_col: 160,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    let pty = nix::pty::openpty(Some(&size), None).unwrap();
-    let mut child = Command::new(BIN)
-        .args(["--sandbox", "--console", "--db"])
-        .arg(dir.path().join("audit.sqlite3"))
-        .env_clear()
-        .env("TERM", "xterm")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
-        .stdout(Stdio::from(pty.slave))
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut master = std::fs::File::from(pty.master);
-    let screen = Arc::new(Mutex::new(Vec::new()));
-    let reader = std::thread::spawn({
-        let mut master = master.try_clone().unwrap();
-        let screen = screen.clone();
-        move || {
-            let mut buffer = [0u8; 4096];
-            // Ends with an error (EIO) once the child has closed the terminal.
-            while let Ok(n @ 1..) = master.read(&mut buffer) {
-                screen.lock().unwrap().extend_from_slice(&buffer[..n]);
-            }
-        }
-    });
-    let shown = || String::from_utf8_lossy(&screen.lock().unwrap()).into_owned();
-    let wait_for = |what: &str| {
-        let deadline = Instant::now() + HANG;
-        while !shown().contains(what) {
-            assert!(
-                Instant::now() < deadline,
-                "never shown: {what:?}; screen: {:?}",
-                shown()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
-
-    wait_for("you › ");
-    master.write_all(b"/whoami\r").unwrap();
-    wait_for("You are an admin of this bot.");
+    let mut pty = Pty::start(BIN, &dir.path().join("audit.sqlite3"));
+    pty.wait_for("you › ", 1);
+    pty.type_keys(b"/whoami\r");
+    pty.wait_for("You are an admin of this bot.", 1);
     // The next prompt (the editor is reading again), then Ctrl-D on it.
-    let deadline = Instant::now() + HANG;
-    while shown().matches("you › ").count() < 2 {
-        assert!(
-            Instant::now() < deadline,
-            "no second prompt; screen: {:?}",
-            shown()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    master.write_all(b"\x04").unwrap();
+    pty.wait_for("you › ", 2);
+    pty.type_keys(b"\x04");
 
-    let deadline = Instant::now() + HANG;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("Ctrl-D did not end the session; screen: {:?}", shown());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    drop(master);
-    let _ = reader.join();
-    let screen = shown();
+    let status = pty.wait_exit();
+    let screen = pty.shown();
     assert_eq!(status.code(), Some(0), "screen: {screen:?}");
     // The user id is in <code>: styled (cyan), never shown as a tag.
     assert!(screen.contains("\u{1b}[36m1\u{1b}[0m"), "{screen:?}");
     assert!(!screen.contains("<code>"), "{screen:?}");
+}
+
+/// SIGTERM while the prompt holds the terminal in raw mode: the bot stops
+/// and the terminal is usable again (line mode and echo back on).
+#[cfg(unix)]
+#[test]
+fn a_signal_during_the_prompt_leaves_the_terminal_usable() {
+    use nix::sys::termios::{LocalFlags, tcgetattr};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut pty = Pty::start(BIN, &dir.path().join("audit.sqlite3"));
+    let cooked = LocalFlags::ICANON | LocalFlags::ECHO;
+    assert!(tcgetattr(&pty.slave).unwrap().local_flags.contains(cooked));
+    // Once the bot has answered, it handles signals; its next prompt is up
+    // and the editor has the terminal in raw mode.
+    pty.wait_for("you › ", 1);
+    pty.type_keys(b"/whoami\r");
+    pty.wait_for("you › ", 2);
+    assert!(!tcgetattr(&pty.slave).unwrap().local_flags.contains(cooked));
+
+    let pid = nix::unistd::Pid::from_raw(pty.child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = pty.wait_exit();
+    assert_eq!(status.code(), Some(0), "screen: {:?}", pty.shown());
+    let flags = tcgetattr(&pty.slave).unwrap().local_flags;
+    assert!(
+        flags.contains(cooked),
+        "the terminal was left raw: {flags:?}"
+    );
 }

@@ -41,6 +41,7 @@ mod prompt;
 mod render;
 mod rules;
 mod session;
+mod terminal;
 
 use std::future::Future;
 use std::io::{self, IsTerminal};
@@ -61,12 +62,18 @@ use session::Shared;
 pub struct Console {
     shared: Arc<Shared>,
     api_url: url::Url,
+    /// Set for an interactive prompt: puts the terminal back on drop.
+    _terminal: Option<terminal::Restore>,
 }
 
 impl Console {
     /// Starts the Bot API endpoint and the prompt. The prompt edits lines
     /// (with history) when stdin and stdout are a terminal, and reads plain
     /// lines otherwise; replies are styled when stdout is a terminal.
+    ///
+    /// Keep the `Console` until the bot has stopped: dropping it puts the
+    /// terminal back as it was, even if the bot stopped on a signal while
+    /// the prompt was active.
     pub async fn start() -> io::Result<Console> {
         let interactive = io::stdin().is_terminal() && io::stdout().is_terminal();
         let styling = if io::stdout().is_terminal() {
@@ -74,8 +81,9 @@ impl Console {
         } else {
             Styling::Plain
         };
-        let console = Console::serve(styling).await?;
+        let mut console = Console::serve(styling).await?;
         if interactive {
+            console._terminal = Some(terminal::Restore::save());
             eprintln!(
                 "wawp-bot console: you are an admin (user id {CONSOLE_USER_ID}). Type /help; Ctrl-D quits."
             );
@@ -113,7 +121,11 @@ impl Console {
         });
         let api_url = url::Url::parse(&format!("http://{addr}/"))
             .map_err(|e| io::Error::other(format!("console: {e}")))?;
-        Ok(Console { shared, api_url })
+        Ok(Console {
+            shared,
+            api_url,
+            _terminal: None,
+        })
     }
 
     /// The Bot API URL to give the bot (`TELEGRAM_API_URL`).
