@@ -16,15 +16,19 @@
 //! | [`store`] | SQLite or PostgreSQL: audit log, update claims, send limits |
 //! | [`shutdown`] | SIGINT/SIGTERM |
 //! | [`telemetry`] | logging without secrets |
+//! | [`ops`] | `--metrics-listen`: health, readiness, Prometheus metrics |
+//! | [`console`] | `--console`: talk to the bot from the terminal |
 
 pub mod app;
 pub(crate) mod backend;
 pub(crate) mod commands;
 pub mod config;
+pub mod console;
 pub(crate) mod delivery;
 pub(crate) mod handlers;
 mod listener;
 pub(crate) mod menu;
+pub mod ops;
 pub(crate) mod reply;
 pub mod shutdown;
 pub mod store;

@@ -1,0 +1,231 @@
+//! Console mode end to end: the real `wawp-bot` binary with `--sandbox
+//! --console`, commands piped on stdin, replies read from stdout, the audit
+//! log read back from the database. No Telegram token, no network.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wawp-bot");
+/// Only a guard against a hung process, not a timing assertion.
+const HANG: Duration = Duration::from_secs(120);
+
+#[cfg(unix)]
+#[path = "ops_support/pty.rs"]
+mod pty;
+#[cfg(unix)]
+use pty::Pty;
+
+struct Session {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs one console session on the database `db` with `input` piped in.
+fn console(db: &Path, input: &str) -> Session {
+    let mut child = Command::new(BIN)
+        .args(["--sandbox", "--console", "--db"])
+        .arg(db)
+        .env_clear()
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin); // end of input
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).unwrap();
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).unwrap();
+        text
+    });
+    let deadline = Instant::now() + HANG;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!(
+                "the console did not exit after end of input; stdout so far:\n{}\nstderr:\n{}",
+                out.join().unwrap(),
+                err.join().unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Session {
+        code: status.code().unwrap_or(-1),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+fn audit_rows(db: &Path) -> Vec<(i64, String, String, String, Option<String>)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT admin_id, admin_username, action, outcome, recipient FROM audit ORDER BY id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[test]
+fn piped_commands_run_the_real_bot_and_exit_cleanly_at_end_of_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.sqlite3");
+    let session = console(&db, "/whoami\n/send +201234567890 ar\n/history\n");
+    let Session {
+        code,
+        stdout,
+        stderr,
+    } = &session;
+
+    assert_eq!(*code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    // Every reply is printed, in order, the console user being an admin.
+    let whoami = stdout
+        .find("Your Telegram user id is 1. You are an admin of this bot.")
+        .unwrap_or_else(|| panic!("no /whoami reply in:\n{stdout}"));
+    let sent = stdout
+        .find("✅ Code sent to +20•••••7890\nLanguage: ar")
+        .unwrap_or_else(|| panic!("no /send reply in:\n{stdout}"));
+    let history = stdout
+        .find("Last 1 audit entries, newest first:")
+        .unwrap_or_else(|| panic!("no /history reply in:\n{stdout}"));
+    assert!(whoami < sent && sent < history, "{stdout}");
+    assert!(
+        stdout.contains("@console (1) · send +20•••••7890 ar · sent · job "),
+        "{stdout}"
+    );
+    // Rendered, not shown as HTML; plain text because stdout is a pipe.
+    for markup in ["<b>", "</b>", "<code>", "&lt;", "&amp;", "\u{1b}["] {
+        assert!(!stdout.contains(markup), "{markup:?} in:\n{stdout}");
+    }
+    // The full number never shows, on screen or in the log.
+    assert!(!stdout.contains("+201234567890") && !stderr.contains("+201234567890"));
+
+    // The real audit log was written, by the console user.
+    let rows = audit_rows(&db);
+    assert_eq!(
+        rows,
+        vec![(
+            1,
+            "console".to_owned(),
+            "send".to_owned(),
+            "sent".to_owned(),
+            Some("+20•••••7890".to_owned())
+        )],
+        "{stderr}"
+    );
+}
+
+#[test]
+fn replies_decode_entities_and_a_second_session_is_not_taken_for_a_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.sqlite3");
+
+    let first = console(&db, "/send\n");
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    // reply::usage writes "/send &lt;phone&gt;": the reader sees "<phone>".
+    assert!(first.stdout.contains("/send <phone>"), "{}", first.stdout);
+
+    // The same update ids on the same database: still answered, because a
+    // session's update claims are its own.
+    let second = console(&db, "   \n/send\n/whoami\n");
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(second.stdout.contains("/send <phone>"), "{}", second.stdout);
+    assert!(
+        second.stdout.contains("You are an admin"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        !second.stderr.contains("delivered again"),
+        "{}",
+        second.stderr
+    );
+
+    let invalid: Vec<_> = audit_rows(&db)
+        .into_iter()
+        .map(|(id, _, action, outcome, _)| (id, action, outcome))
+        .collect();
+    let row = (1, "send".to_owned(), "invalid".to_owned());
+    assert_eq!(invalid, vec![row.clone(), row]);
+}
+
+#[test]
+fn no_input_at_all_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = console(&dir.path().join("audit.sqlite3"), "");
+    assert_eq!(session.code, 0, "{}", session.stderr);
+    assert_eq!(session.stdout, "");
+}
+
+/// The interactive path: a pseudo-terminal for stdin and stdout, so the
+/// line editor runs and replies are styled; Ctrl-D quits.
+#[cfg(unix)]
+#[test]
+fn a_terminal_gets_a_prompt_styled_replies_and_ctrl_d_quits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pty = Pty::start(BIN, &dir.path().join("audit.sqlite3"));
+    pty.wait_for("you › ", 1);
+    pty.type_keys(b"/whoami\r");
+    pty.wait_for("You are an admin of this bot.", 1);
+    // The next prompt (the editor is reading again), then Ctrl-D on it.
+    pty.wait_for("you › ", 2);
+    pty.type_keys(b"\x04");
+
+    let status = pty.wait_exit();
+    let screen = pty.shown();
+    assert_eq!(status.code(), Some(0), "screen: {screen:?}");
+    // The user id is in <code>: styled (cyan), never shown as a tag.
+    assert!(screen.contains("\u{1b}[36m1\u{1b}[0m"), "{screen:?}");
+    assert!(!screen.contains("<code>"), "{screen:?}");
+}
+
+/// SIGTERM while the prompt holds the terminal in raw mode: the bot stops
+/// and the terminal is usable again (line mode and echo back on).
+#[cfg(unix)]
+#[test]
+fn a_signal_during_the_prompt_leaves_the_terminal_usable() {
+    use nix::sys::termios::{LocalFlags, tcgetattr};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut pty = Pty::start(BIN, &dir.path().join("audit.sqlite3"));
+    let cooked = LocalFlags::ICANON | LocalFlags::ECHO;
+    assert!(tcgetattr(&pty.slave).unwrap().local_flags.contains(cooked));
+    // Once the bot has answered, it handles signals; its next prompt is up
+    // and the editor has the terminal in raw mode.
+    pty.wait_for("you › ", 1);
+    pty.type_keys(b"/whoami\r");
+    pty.wait_for("you › ", 2);
+    assert!(!tcgetattr(&pty.slave).unwrap().local_flags.contains(cooked));
+
+    let pid = nix::unistd::Pid::from_raw(pty.child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = pty.wait_exit();
+    assert_eq!(status.code(), Some(0), "screen: {:?}", pty.shown());
+    let flags = tcgetattr(&pty.slave).unwrap().local_flags;
+    assert!(
+        flags.contains(cooked),
+        "the terminal was left raw: {flags:?}"
+    );
+}
