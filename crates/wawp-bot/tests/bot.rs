@@ -40,7 +40,7 @@ async fn an_admin_sends_a_code_with_one_wawp_request_and_one_reply() {
     insta::assert_snapshot!("send_reply", reply.text.replace(job_id, "[job_id]"));
 
     // The commands were registered, and nothing else was sent.
-    let commands = telegram.registered_commands();
+    let commands = registered_commands(&telegram);
     for name in ["start", "help", "whoami", "send", "verify", "history"] {
         assert!(
             commands.iter().any(|c| c.trim_start_matches('/') == name),
@@ -75,7 +75,7 @@ async fn verify_answers_verified_wrong_code_and_locked_out() {
     telegram
         .ask(private_message(ADMIN, &format!("/send {PHONE}")))
         .await;
-    let code = wawp.last_code();
+    let code = last_code(&wawp);
     let wrong = if code == "000000" { "111111" } else { "000000" };
 
     let reply = telegram
@@ -385,7 +385,7 @@ async fn wrong_wawp_credentials_are_reported_without_the_token() {
 async fn wawp_unreachable_is_reported_and_the_bot_keeps_serving() {
     let telegram = FakeTelegram::start().await;
     let (dir, db) = temp_db();
-    let bot = TestBot::start(&telegram, config(&telegram, &dead_url().await, db)).await;
+    let bot = TestBot::start(&telegram, config(&telegram, &dead_url(), db)).await;
 
     let reply = telegram
         .ask(private_message(ADMIN, &format!("/send {PHONE}")))
@@ -600,8 +600,8 @@ async fn history_lists_the_latest_entries_newest_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn telegram_429_and_a_failing_get_updates_do_not_stop_the_bot() {
     let (telegram, _wawp, bot, _dir) = setup().await;
-    telegram.fail_get_updates(1);
-    telegram.fail_sends_with_429(1);
+    telegram.fail("getUpdates", Fault::Conflict, 1);
+    telegram.fail("sendMessage", Fault::TooManyRequests { retry_after: 1 }, 1);
     let reply = telegram.ask(private_message(ADMIN, "/whoami")).await;
     assert!(reply.text.contains("You are an admin"));
     assert_eq!(
@@ -614,7 +614,7 @@ async fn telegram_429_and_a_failing_get_updates_do_not_stop_the_bot() {
     assert!(reply.text.starts_with("<b>Wawp OTP bot</b>"));
     assert!(
         telegram
-            .calls()
+            .call_names()
             .iter()
             .filter(|c| *c == "getupdates")
             .count()
@@ -659,14 +659,14 @@ async fn shutdown_finishes_a_send_in_flight() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_reply_audit_row_or_log_line_holds_a_token_or_a_code() {
     let (telegram, wawp, bot, dir) = setup().await;
-    telegram.fail_get_updates(1);
+    telegram.fail("getUpdates", Fault::Conflict, 1);
     telegram
         .ask(private_message(
             ADMIN,
             &format!("/send {PHONE} de Footer text"),
         ))
         .await;
-    let code = wawp.last_code();
+    let code = last_code(&wawp);
     telegram
         .ask(private_message(ADMIN, &format!("/verify {PHONE} 999999")))
         .await;
