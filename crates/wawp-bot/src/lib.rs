@@ -28,7 +28,9 @@ pub mod handlers;
 pub mod ratelimit;
 pub mod reply;
 pub mod shutdown;
+pub mod standby;
 pub mod telemetry;
+pub mod webhook;
 
 pub use app::{Options, RunError, run, run_with};
 pub use config::{Cli, Config, ConfigError};
