@@ -61,10 +61,11 @@ impl LockKey {
         Self(key)
     }
 
-    /// The key for the bot with this Telegram id (its token's number): the
-    /// upper half is "wawp", the lower half the id's lower 32 bits.
+    /// The key for the bot with this Telegram id (its token's number):
+    /// the id XOR "wawp" shifted into the upper half, so two bots never share
+    /// a key and the bot's keys stand apart from small hand-picked ones.
     pub const fn for_bot(bot_id: u64) -> Self {
-        Self(NAMESPACE | (bot_id & 0xFFFF_FFFF) as i64)
+        Self(NAMESPACE ^ bot_id as i64)
     }
 
     /// The key as PostgreSQL sees it (`pg_locks.classid`/`objid` are its halves).
