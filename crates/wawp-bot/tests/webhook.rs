@@ -273,6 +273,26 @@ fn form_fields(body: &str) -> HashMap<String, String> {
 }
 
 #[tokio::test]
+async fn a_full_queue_is_503_without_a_claim_so_telegram_retries() {
+    let claims = Claims::default();
+    let secret = WebhookSecret::parse(SECRET).unwrap();
+    let (listener, router) = Webhook::builder(url(), secret, claims.claimer())
+        .queue(1)
+        .queue_wait(Duration::from_millis(50))
+        .build();
+    let (first, second) = (update("/whoami"), update("/help"));
+    assert_eq!(post_update(&router, &first).await, StatusCode::OK);
+    // Nobody takes updates: the second finds no room.
+    assert_eq!(
+        post_update(&router, &second).await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(claims.calls.load(Ordering::SeqCst), 1);
+    let id = wawp_testkit::updates::update_id(&first) as u32;
+    assert_eq!(drain(listener).await, vec![id]);
+}
+
+#[tokio::test]
 async fn register_sets_the_webhook_idempotently_with_the_secret() {
     let (api, calls) = recording_bot_api().await;
     let bot = Bot::new(BOT_TOKEN).set_api_url(api.parse().unwrap());

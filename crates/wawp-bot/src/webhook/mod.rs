@@ -32,6 +32,7 @@ mod secret;
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use tokio::sync::mpsc;
@@ -50,6 +51,10 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// the route waits for room.
 pub const DEFAULT_QUEUE: usize = 256;
 
+/// How long a request waits for room in a full queue before it is answered
+/// 503 (Telegram then delivers it again later).
+pub const DEFAULT_QUEUE_WAIT: Duration = Duration::from_secs(5);
+
 /// Builds the webhook route and its update listener.
 pub struct Webhook {
     url: Url,
@@ -58,6 +63,7 @@ pub struct Webhook {
     on_rejected: Arc<dyn Fn() + Send + Sync>,
     body_limit: usize,
     queue: usize,
+    queue_wait: Duration,
 }
 
 impl fmt::Debug for Webhook {
@@ -67,6 +73,7 @@ impl fmt::Debug for Webhook {
             .field("secret", &self.secret)
             .field("body_limit", &self.body_limit)
             .field("queue", &self.queue)
+            .field("queue_wait", &self.queue_wait)
             .finish_non_exhaustive()
     }
 }
@@ -82,6 +89,7 @@ impl Webhook {
             on_rejected: Arc::new(|| ()),
             body_limit: DEFAULT_BODY_LIMIT,
             queue: DEFAULT_QUEUE,
+            queue_wait: DEFAULT_QUEUE_WAIT,
         }
     }
 
@@ -104,6 +112,13 @@ impl Webhook {
         self
     }
 
+    /// How long a request waits for room in a full queue (default
+    /// [`DEFAULT_QUEUE_WAIT`]) before it is answered 503.
+    pub fn queue_wait(mut self, wait: Duration) -> Self {
+        self.queue_wait = wait;
+        self
+    }
+
     /// The update listener for the dispatcher and the router to serve on
     /// `--listen`.
     pub fn build(self) -> (WebhookListener, Router) {
@@ -114,6 +129,7 @@ impl Webhook {
             on_rejected: self.on_rejected,
             tx,
             body_limit: self.body_limit,
+            queue_wait: self.queue_wait,
         };
         let path = match self.url.path() {
             "" => "/",

@@ -1,11 +1,13 @@
 //! The public route Telegram posts updates to.
 //!
 //! Order of checks: the secret header (401), the body size (413), the JSON
-//! (400), room in the dispatcher's queue (503 once the listener stopped), the
+//! (400), room in the dispatcher's queue (503 once the listener stopped or
+//! when the queue stays full), the
 //! claim in the store (503 when it fails, so Telegram delivers again), then
 //! 200. A repeated update is answered 200 and not handed on.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -28,6 +30,7 @@ pub(super) struct Shared {
     pub(super) on_rejected: Arc<dyn Fn() + Send + Sync>,
     pub(super) tx: mpsc::Sender<Update>,
     pub(super) body_limit: usize,
+    pub(super) queue_wait: Duration,
 }
 
 pub(super) fn router(path: &str, shared: Shared) -> Router {
@@ -73,7 +76,8 @@ async fn receive(State(shared): State<Arc<Shared>>, request: Request) -> Answer 
     };
     // Room first: once the listener stopped, nothing is claimed that could
     // not be handed on.
-    let Ok(permit) = shared.tx.reserve().await else {
+    // A dispatcher that stays stuck makes Telegram retry instead of wait.
+    let Ok(Ok(permit)) = tokio::time::timeout(shared.queue_wait, shared.tx.reserve()).await else {
         return (StatusCode::SERVICE_UNAVAILABLE, "not taking updates\n");
     };
     match shared.claim.claim(update.id).await {
