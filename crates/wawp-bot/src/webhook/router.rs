@@ -48,7 +48,8 @@ async fn receive(State(shared): State<Arc<Shared>>, request: Request) -> Answer 
         .is_some_and(|value| shared.secret.matches(value.as_bytes()));
     if !authorised {
         (shared.on_rejected)();
-        tracing::warn!("webhook request without the right secret token refused");
+        // Counted in the metrics; DEBUG only, so strangers cannot flood the log.
+        tracing::debug!("webhook request without the right secret token refused");
         return (StatusCode::UNAUTHORIZED, "unauthorised\n");
     }
     let body: Body = request.into_body();
