@@ -31,8 +31,10 @@ pub(crate) mod menu;
 pub mod ops;
 pub(crate) mod reply;
 pub mod shutdown;
+pub mod standby;
 pub mod store;
 pub mod telemetry;
+pub mod webhook;
 
 pub use app::{Options, RunError, run, run_with};
 pub use config::{Cli, Config, ConfigError};
