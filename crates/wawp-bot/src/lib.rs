@@ -15,8 +15,12 @@
 //! | `backend` | the `wawp` client, or the in-process sandbox |
 //! | [`store`] | SQLite or PostgreSQL: audit log, update claims, send limits |
 //! | [`shutdown`] | SIGINT/SIGTERM |
+//! | [`standby`] | PostgreSQL + long polling: one replica polls, the others stand by |
+//! | `startup` | reaching Telegram at start, with back-off |
+//! | `upkeep` | `--audit-retention-days`: old audit rows pruned daily |
 //! | [`telemetry`] | logging without secrets |
 //! | [`ops`] | `--metrics-listen`: health, readiness, Prometheus metrics |
+//! | [`webhook`] | `--webhook-url`: updates posted by Telegram, claimed before 200 |
 //! | [`console`] | `--console`: talk to the bot from the terminal |
 
 pub mod app;
@@ -32,8 +36,10 @@ pub mod ops;
 pub(crate) mod reply;
 pub mod shutdown;
 pub mod standby;
+mod startup;
 pub mod store;
 pub mod telemetry;
+mod upkeep;
 pub mod webhook;
 
 pub use app::{Options, RunError, run, run_with};

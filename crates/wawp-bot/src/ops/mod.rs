@@ -31,6 +31,7 @@ mod heartbeat;
 mod labels;
 mod recorder;
 mod server;
+pub(crate) mod wiring;
 
 use std::net::SocketAddr;
 

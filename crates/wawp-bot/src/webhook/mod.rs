@@ -29,6 +29,7 @@ mod listener;
 mod register;
 mod router;
 mod secret;
+pub(crate) mod serve;
 
 use std::fmt;
 use std::sync::Arc;
