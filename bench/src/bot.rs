@@ -99,22 +99,14 @@ pub async fn run(commands: usize, admins: usize) -> anyhow::Result<Report> {
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let dir = tempfile::tempdir()?;
-    let config = Config {
-        telegram_token: Some("123456:bench-token".into()),
-        telegram_api_url: api.parse()?,
-        admins: (0..admins).map(|a| FIRST_ADMIN as u64 + a as u64).collect(),
-        wawp: WawpSettings::Sandbox,
-        store: wawp_bot::store::StoreTarget::Sqlite(dir.path().join("audit.sqlite3")),
-        send_limit: std::num::NonZeroU32::new(10_000).expect("not zero"),
-        max_update_age: Duration::from_secs(120),
-        poll_timeout: Duration::from_secs(10),
-        shutdown_timeout: Duration::from_secs(20),
-        console: false,
-        metrics_listen: None,
-        log_format: wawp_bot::config::LogFormat::Text,
-        audit_retention: None,
-        webhook: None,
-    };
+    let mut config = Config::new(
+        "123456:bench-token".into(),
+        api.parse()?,
+        (0..admins).map(|a| FIRST_ADMIN as u64 + a as u64).collect(),
+        WawpSettings::Sandbox,
+        wawp_bot::store::StoreTarget::Sqlite(dir.path().join("audit.sqlite3")),
+    );
+    config.send_limit = std::num::NonZeroU32::new(10_000).expect("not zero");
     let options = Options::default();
     // The bot gets a multi-threaded runtime of its own, as `wawp-bot` has.
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -31,6 +31,14 @@ fn main() -> ExitCode {
     };
     match invocation {
         Invocation::Run(config) => run(&runtime, *config),
+        Invocation::Backup {
+            store: StoreTarget::Postgres(_),
+            ..
+        } => {
+            // Said before connecting: nothing to copy from here.
+            eprintln!("wawp-bot: {}", StoreError::BackupUnsupported);
+            ExitCode::from(2)
+        }
         Invocation::Backup { store, to } => maintenance(&runtime, &store, async |store| {
             store.backup(&to).await?;
             eprintln!(

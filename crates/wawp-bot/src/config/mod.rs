@@ -215,6 +215,34 @@ impl Invocation {
 }
 
 impl Config {
+    /// A configuration for the given Telegram, admins, Wawp and store, every
+    /// other setting at its default (for tests and embedding; set fields
+    /// after).
+    pub fn new(
+        telegram_token: SecretString,
+        telegram_api_url: url::Url,
+        admins: BTreeSet<u64>,
+        wawp: WawpSettings,
+        store: StoreTarget,
+    ) -> Config {
+        Config {
+            telegram_token: Some(telegram_token),
+            telegram_api_url,
+            admins,
+            wawp,
+            store,
+            send_limit: DEFAULT_SEND_LIMIT,
+            max_update_age: Duration::from_secs(DEFAULT_MAX_UPDATE_AGE),
+            poll_timeout: Duration::from_secs(10),
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            console: false,
+            metrics_listen: None,
+            log_format: LogFormat::Text,
+            audit_retention: None,
+            webhook: None,
+        }
+    }
+
     /// Checks the parsed settings together and fills in the defaults.
     pub fn from_cli(cli: Cli) -> Result<Config, ConfigError> {
         let console = cli.console.unwrap_or(false);

@@ -209,7 +209,7 @@ fn render(err: clap::Error, settings: &[Setting]) -> ConfigError {
             .find(|s| {
                 arg.strip_prefix("--")
                     .and_then(|rest| rest.strip_prefix(s.long.as_str()))
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '=']))
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '=', '[']))
             })
             .map_or_else(
                 || arg.split(' ').next().unwrap_or_default().to_owned(),
@@ -245,6 +245,9 @@ fn render(err: clap::Error, settings: &[Setting]) -> ConfigError {
         }
         ErrorKind::InvalidSubcommand => {
             ConfigError::Usage("unknown command; see wawp-bot --help".into())
+        }
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            ConfigError::Usage("a command is missing; see wawp-bot --help".into())
         }
         ErrorKind::MissingRequiredArgument => {
             let args = context(&err, ContextKind::InvalidArg).unwrap_or_default();

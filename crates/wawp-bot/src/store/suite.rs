@@ -2,6 +2,6 @@
 //! holds a PostgreSQL URL, against PostgreSQL too (each test in a schema of
 //! its own). Without it the PostgreSQL run is skipped with a notice.
 
-mod fixture;
+pub(crate) mod fixture;
 mod limits;
 mod rows;

@@ -73,26 +73,19 @@ pub struct TestBot {
 
 /// A config for the fake Telegram and a Wawp at `wawp_url`.
 pub fn config(telegram: &FakeTelegram, wawp_url: &str, db_path: PathBuf) -> Config {
-    Config {
-        telegram_token: Some(BOT_TOKEN.to_owned().into()),
-        telegram_api_url: telegram.url().parse().unwrap(),
-        admins: BTreeSet::from([ADMIN, OTHER_ADMIN]),
-        wawp: WawpSettings::Live {
+    let mut config = Config::new(
+        BOT_TOKEN.into(),
+        telegram.url().parse().unwrap(),
+        BTreeSet::from([ADMIN, OTHER_ADMIN]),
+        WawpSettings::Live {
             instance_id: WAWP_INSTANCE.to_owned(),
-            access_token: WAWP_TOKEN.to_owned().into(),
+            access_token: WAWP_TOKEN.into(),
             base_url: Some(wawp_url.parse().unwrap()),
         },
-        store: wawp_bot::store::StoreTarget::Sqlite(db_path),
-        send_limit: std::num::NonZeroU32::new(10).unwrap(),
-        max_update_age: Duration::from_secs(120),
-        poll_timeout: Duration::from_secs(1),
-        shutdown_timeout: Duration::from_secs(20),
-        console: false,
-        metrics_listen: None,
-        log_format: wawp_bot::config::LogFormat::Text,
-        audit_retention: None,
-        webhook: None,
-    }
+        wawp_bot::store::StoreTarget::Sqlite(db_path),
+    );
+    config.poll_timeout = Duration::from_secs(1);
+    config
 }
 
 impl TestBot {

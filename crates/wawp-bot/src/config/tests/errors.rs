@@ -88,6 +88,12 @@ fn missing_and_bad_settings_name_the_variable_on_one_line() {
             "WAWP_BOT_LOG_FORMAT is invalid: use one of: text, json",
         ),
         (
+            &with(&["--console=maybe"]),
+            &[],
+            "WAWP_BOT_CONSOLE is invalid",
+        ),
+        (&["audit"], &[], "a command is missing; see wawp-bot --help"),
+        (
             &with(&["--metrics-listen", "localhost"]),
             &[],
             "WAWP_BOT_METRICS_LISTEN is invalid",

@@ -1,10 +1,12 @@
 //! The PostgreSQL store: a `deadpool-postgres` pool of `tokio-postgres`
 //! connections, shared by every replica of the bot.
 //!
-//! Atomic steps (the update claim with its pending row, the send limit, the
-//! refusal count) are transactions that lock one row per key (`INSERT … ON
-//! CONFLICT`, `SELECT … FOR UPDATE`), so replicas serialise per admin and
-//! per update, never globally. Migrations run under a transaction-scoped
+//! Atomic steps lock one row per key, so replicas serialise per admin and
+//! per update, never globally: the update claim with its pending row is one
+//! transaction (a second claim of the same id waits on the first's unique
+//! key, then finds it); the send limit and the refusal count are server-side
+//! functions (`migrations/postgres/0002_atomic_functions.sql`) that lock the
+//! key's row (`SELECT … FOR UPDATE`) for one round trip only. Migrations run under a transaction-scoped
 //! advisory lock, so replicas starting together apply them once.
 //!
 //! Connections are made without TLS: run the bot next to its database or
@@ -21,16 +23,28 @@ use tokio_postgres::NoTls;
 use super::StoreError;
 
 /// The migrations, applied in order; `wawp_bot_schema.version` holds how many ran.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        "0002_atomic_functions",
+        include_str!("../../../migrations/postgres/0002_atomic_functions.sql"),
+    ),
+];
 
 /// The advisory lock key taken while migrating ("wawpbot" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0077_6177_7062_6f74;
 
-/// Connections per process.
-const POOL_SIZE: usize = 16;
+/// Connections per process. Each store call holds one for a round trip or a
+/// short transaction, so a few serve many concurrent commands; callers
+/// beyond that wait for one (at most [`POOL_WAIT`]).
+const POOL_SIZE: usize = 8;
+
+/// How long a call waits for a free connection before it reports the
+/// database unreachable.
+const POOL_WAIT: Duration = Duration::from_secs(30);
 
 /// A pool of connections to one PostgreSQL database. Cheap to clone.
 #[derive(Clone)]
@@ -56,12 +70,11 @@ impl PgStore {
         })?;
         let location = describe(&config);
         // A write that waits on another session's lock gives up in time, as
-        // SQLite's busy timeout does.
-        let options = format!(
-            "{} -c lock_timeout=5000",
-            config.get_options().unwrap_or_default()
-        );
-        config.options(options.trim());
+        // SQLite's busy timeout does (unless the URL's `options` set one).
+        let options = config.get_options().unwrap_or_default().to_owned();
+        if !options.contains("lock_timeout") {
+            config.options(format!("{options} -c lock_timeout=5000").trim());
+        }
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -73,7 +86,7 @@ impl PgStore {
             .max_size(POOL_SIZE)
             .runtime(Runtime::Tokio1)
             .create_timeout(Some(Duration::from_secs(10)))
-            .wait_timeout(Some(Duration::from_secs(10)))
+            .wait_timeout(Some(POOL_WAIT))
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
         let store = PgStore {
@@ -178,8 +191,13 @@ async fn migrate(client: &mut deadpool_postgres::Object, location: &str) -> Resu
         tx.batch_execute(sql).await?;
         tracing::info!(migration = name, "applied database migration");
     }
-    tx.execute("UPDATE wawp_bot_schema SET version = $1", &[&known])
-        .await?;
+    if version < known {
+        tx.execute("UPDATE wawp_bot_schema SET version = $1", &[&known])
+            .await?;
+    }
     tx.commit().await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

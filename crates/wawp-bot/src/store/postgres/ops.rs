@@ -204,46 +204,26 @@ impl PgStore {
         window: Duration,
         now: DateTime<Utc>,
     ) -> Result<SendPermit, StoreError> {
-        let admin = admin_id as i64;
-        let now_ms = now.timestamp_millis();
-        let window_ms = millis(window);
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        // The admin's row serialises concurrent acquirers (of every replica).
-        tx.execute(
-            "INSERT INTO send_limits (admin_id) VALUES ($1) ON CONFLICT DO NOTHING",
-            &[&admin],
-        )
-        .await?;
-        tx.execute(
-            "SELECT 1 FROM send_limits WHERE admin_id = $1 FOR UPDATE",
-            &[&admin],
-        )
-        .await?;
-        tx.execute(
-            "DELETE FROM send_hits WHERE admin_id = $1 AND at_ms <= $2",
-            &[&admin, &now_ms.saturating_sub(window_ms)],
-        )
-        .await?;
-        let row = tx
+        let limit = i32::try_from(limit.get()).unwrap_or(i32::MAX);
+        let client = self.client().await?;
+        let retry_ms: Option<i64> = client
             .query_one(
-                "SELECT count(*), min(at_ms) FROM send_hits WHERE admin_id = $1",
-                &[&admin],
+                "SELECT wawp_bot_acquire_send($1, $2, $3, $4)",
+                &[
+                    &(admin_id as i64),
+                    &now.timestamp_millis(),
+                    &millis(window),
+                    &limit,
+                ],
             )
-            .await?;
-        let (count, oldest): (i64, Option<i64>) = (row.get(0), row.get(1));
-        if count >= i64::from(limit.get()) {
-            let free_at = oldest.unwrap_or(now_ms).saturating_add(window_ms);
-            let retry_in = Duration::from_millis(free_at.saturating_sub(now_ms).max(0) as u64);
-            return Ok(SendPermit::Limited { retry_in });
-        }
-        tx.execute(
-            "INSERT INTO send_hits (admin_id, at_ms) VALUES ($1, $2)",
-            &[&admin, &now_ms],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(SendPermit::Granted)
+            .await?
+            .get(0);
+        Ok(match retry_ms {
+            None => SendPermit::Granted,
+            Some(ms) => SendPermit::Limited {
+                retry_in: Duration::from_millis(ms.max(0) as u64),
+            },
+        })
     }
 
     pub(crate) async fn note_refusal(
@@ -253,54 +233,35 @@ impl PgStore {
         now: DateTime<Utc>,
     ) -> Result<RefusalTally, StoreError> {
         let user = entry.caller.id as i64;
-        let now_ms = now.timestamp_millis();
-        let window_ms = millis(window);
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        tx.execute(
-            "INSERT INTO refusal_windows (user_id, started_ms, count, audit_id) VALUES ($1, 0, 0, 0) ON CONFLICT DO NOTHING",
-            &[&user],
-        )
-        .await?;
-        let row = tx
+        let update_id = entry.update_id.map(i64::from);
+        let recipient = entry.masked_recipient();
+        let lang = entry.lang_code();
+        let params: [&(dyn ToSql + Sync); 12] = [
+            &user,
+            &now.timestamp_millis(),
+            &millis(window),
+            &now,
+            &update_id,
+            &entry.caller.username,
+            &entry.action.as_str(),
+            &recipient,
+            &lang,
+            &entry.outcome.as_str(),
+            &entry.job_id,
+            &entry.error_kind,
+        ];
+        let client = self.client().await?;
+        let row = client
             .query_one(
-                "SELECT started_ms, count, audit_id FROM refusal_windows WHERE user_id = $1 FOR UPDATE",
-                &[&user],
+                "SELECT first_in_window, n, row_id FROM wawp_bot_note_refusal($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                &params,
             )
             .await?;
-        let (started, count, audit_id): (i64, i32, i64) = (row.get(0), row.get(1), row.get(2));
-        let tally = if count > 0 && now_ms.saturating_sub(started) < window_ms {
-            let count = count.saturating_add(1);
-            tx.execute(
-                "UPDATE refusal_windows SET count = $2 WHERE user_id = $1",
-                &[&user, &count],
-            )
-            .await?;
-            tx.execute(
-                "UPDATE audit SET repeat_count = $2 WHERE id = $1",
-                &[&audit_id, &count],
-            )
-            .await?;
-            RefusalTally {
-                first_in_window: false,
-                count: count as u32,
-                row: audit_id,
-            }
-        } else {
-            let row = insert_entry(&*tx, now, &entry).await?;
-            tx.execute(
-                "UPDATE refusal_windows SET started_ms = $2, count = 1, audit_id = $3 WHERE user_id = $1",
-                &[&user, &now_ms, &row],
-            )
-            .await?;
-            RefusalTally {
-                first_in_window: true,
-                count: 1,
-                row,
-            }
-        };
-        tx.commit().await?;
-        Ok(tally)
+        Ok(RefusalTally {
+            first_in_window: row.get(0),
+            count: row.get::<_, i32>(1).max(1) as u32,
+            row: row.get(2),
+        })
     }
 
     pub(crate) async fn prune_claims(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {

@@ -179,3 +179,84 @@ async fn backup_and_export_refuse_a_missing_database() {
     assert!(matches!(err, StoreError::Missing(_)), "{err}");
     assert!(!path.exists(), "nothing is created");
 }
+
+/// A tmpfs of `size` mounted on a temporary directory, unmounted on drop.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    /// `None` (with a notice) where mounting is not allowed (not root, a
+    /// container without the capability).
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().ok()?;
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!(
+                "notice: cannot mount a tmpfs here: the real-full-disk test is skipped (the max_page_count one still runs)"
+            );
+            return None;
+        }
+        Some(Tmpfs { dir })
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_really_full_disk_answers_unwritable_and_the_store_recovers_when_space_returns() {
+    let Some(tmpfs) = Tmpfs::mount("1m") else {
+        return;
+    };
+    let db = tmpfs.dir.path().join("bot.sqlite3");
+    let store = Store::open(&StoreTarget::Sqlite(db)).await.unwrap();
+    // Fill the file system, leaving SQLite no room to grow.
+    let filler = tmpfs.dir.path().join("filler");
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 4096];
+        while file
+            .write_all(&block)
+            .and_then(|()| file.sync_all())
+            .is_ok()
+        {}
+    }
+    let mut failure = None;
+    for update in 0..5_000 {
+        let mut row = entry(update);
+        row.error_kind = Some("x".repeat(512));
+        if let Err(err) = store.claim_with_pending(1, update, row).await {
+            failure = Some((update, err));
+            break;
+        }
+    }
+    let (update, err) = failure.expect("the disk never filled up");
+    assert!(
+        matches!(err, StoreError::Unwritable(UnwritableKind::DiskFull)),
+        "{err:?}"
+    );
+    assert!(store.check_writable().await.unwrap_err().is_unwritable());
+
+    std::fs::remove_file(&filler).unwrap();
+    store.check_writable().await.unwrap();
+    assert!(
+        matches!(
+            store.claim_with_pending(1, update, entry(update)).await,
+            Ok(Claim::First { .. })
+        ),
+        "the failed claim was not kept: the redelivered update is handled"
+    );
+    store.close().unwrap();
+}

@@ -39,6 +39,19 @@ static SCHEMAS: AtomicU32 = AtomicU32::new(0);
 
 /// A SQLite file in a temporary directory, and a PostgreSQL schema when
 /// `WAWP_BOT_TEST_PG` is set.
+/// The PostgreSQL test server's URL, or `None` with a notice.
+pub(crate) fn test_pg_url() -> Option<String> {
+    match std::env::var("WAWP_BOT_TEST_PG") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!(
+                "notice: WAWP_BOT_TEST_PG is not set: the PostgreSQL run of this store test is skipped"
+            );
+            None
+        }
+    }
+}
+
 pub(crate) async fn fixtures() -> Vec<Fixture> {
     let dir = tempfile::tempdir().unwrap();
     let mut all = vec![Fixture {
@@ -46,18 +59,15 @@ pub(crate) async fn fixtures() -> Vec<Fixture> {
         clock: Arc::new(ManualClock::new()),
         _dir: Some(dir),
     }];
-    match std::env::var("WAWP_BOT_TEST_PG") {
-        Ok(url) if !url.is_empty() => all.push(postgres_fixture(&url).await),
-        _ => eprintln!(
-            "notice: WAWP_BOT_TEST_PG is not set: the PostgreSQL run of this store test is skipped"
-        ),
+    if let Some(url) = test_pg_url() {
+        all.push(postgres_fixture(&url).await);
     }
     all
 }
 
-async fn postgres_fixture(url: &str) -> Fixture {
+pub(crate) async fn postgres_fixture(url: &str) -> Fixture {
     let schema = format!(
-        "t_{}_{}",
+        "store_test_{}_{}",
         std::process::id(),
         SCHEMAS.fetch_add(1, Ordering::Relaxed)
     );
@@ -65,6 +75,28 @@ async fn postgres_fixture(url: &str) -> Fixture {
         .await
         .expect("connect to WAWP_BOT_TEST_PG");
     tokio::spawn(connection);
+    // Schemas left by test processes that have ended.
+    let stale: Vec<String> = client
+        .query(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'store\\_test\\_%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<_, String>(0))
+        .filter(|name| {
+            let pid = name.split('_').nth(2).unwrap_or_default();
+            !pid.is_empty()
+                && pid.bytes().all(|b| b.is_ascii_digit())
+                && !std::path::Path::new("/proc").join(pid).exists()
+        })
+        .collect();
+    for name in stale {
+        let _ = client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+            .await;
+    }
     client
         .batch_execute(&format!(
             "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
