@@ -25,11 +25,17 @@ struct Session {
 
 /// Runs one console session on the database `db` with `input` piped in.
 fn console(db: &Path, input: &str) -> Session {
+    console_with(db, &[], input)
+}
+
+/// [`console`] with more environment variables.
+fn console_with(db: &Path, env: &[(&str, &str)], input: &str) -> Session {
     let mut child = Command::new(BIN)
         .args(["--sandbox", "--console", "--db"])
         .arg(db)
         .env_clear()
         .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -169,6 +175,29 @@ fn replies_decode_entities_and_a_second_session_is_not_taken_for_a_repeat() {
         .collect();
     let row = (1, "send".to_owned(), "invalid".to_owned());
     assert_eq!(invalid, vec![row.clone(), row]);
+}
+
+#[test]
+fn the_send_limit_applies_in_the_console_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.sqlite3");
+    let input = "/send +201234567890\n/send +201234567891\n";
+    let session = console_with(&db, &[("WAWP_BOT_SEND_LIMIT", "1")], input);
+    assert_eq!(session.code, 0, "{}", session.stderr);
+    assert!(
+        session.stdout.contains("Code sent to +20•••••7890"),
+        "{}",
+        session.stdout
+    );
+    assert!(
+        session
+            .stdout
+            .contains("You have reached the limit of 1 sends per minute. Nothing was sent"),
+        "{}",
+        session.stdout
+    );
+    let outcomes: Vec<_> = audit_rows(&db).into_iter().map(|row| row.3).collect();
+    assert_eq!(outcomes, ["sent", "rate_limited"]);
 }
 
 #[test]
