@@ -25,11 +25,17 @@ struct Session {
 
 /// Runs one console session on the database `db` with `input` piped in.
 fn console(db: &Path, input: &str) -> Session {
+    console_with(db, &[], input)
+}
+
+/// [`console`] with more environment variables.
+fn console_with(db: &Path, env: &[(&str, &str)], input: &str) -> Session {
     let mut child = Command::new(BIN)
         .args(["--sandbox", "--console", "--db"])
         .arg(db)
         .env_clear()
         .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -172,6 +178,29 @@ fn replies_decode_entities_and_a_second_session_is_not_taken_for_a_repeat() {
 }
 
 #[test]
+fn the_send_limit_applies_in_the_console_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.sqlite3");
+    let input = "/send +201234567890\n/send +201234567891\n";
+    let session = console_with(&db, &[("WAWP_BOT_SEND_LIMIT", "1")], input);
+    assert_eq!(session.code, 0, "{}", session.stderr);
+    assert!(
+        session.stdout.contains("Code sent to +20•••••7890"),
+        "{}",
+        session.stdout
+    );
+    assert!(
+        session
+            .stdout
+            .contains("You have reached the limit of 1 sends per minute. Nothing was sent"),
+        "{}",
+        session.stdout
+    );
+    let outcomes: Vec<_> = audit_rows(&db).into_iter().map(|row| row.3).collect();
+    assert_eq!(outcomes, ["sent", "rate_limited"]);
+}
+
+#[test]
 fn no_input_at_all_exits_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let session = console(&dir.path().join("audit.sqlite3"), "");
@@ -228,4 +257,67 @@ fn a_signal_during_the_prompt_leaves_the_terminal_usable() {
         flags.contains(cooked),
         "the terminal was left raw: {flags:?}"
     );
+}
+
+/// With Wawp credentials instead of `--sandbox` (here a Wawp look-alike on
+/// 127.0.0.1): a code sent from the console is verified from the console.
+#[test]
+fn with_wawp_credentials_a_code_is_sent_and_verified() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let wawp = wawp_sandbox::Sandbox::builder()
+        .instance_id("instance-console")
+        .access_token("wawp-console-token-do-not-leak")
+        .build_state()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let app = wawp_sandbox::router(wawp.clone());
+    runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["--console", "--db"])
+        .arg(dir.path().join("audit.sqlite3"))
+        .env_clear()
+        .env("WAWP_INSTANCE_ID", "instance-console")
+        .env("WAWP_ACCESS_TOKEN", "wawp-console-token-do-not-leak")
+        .env("WAWP_BASE_URL", &base_url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let (lines, replies) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let _ = lines.send(line.unwrap());
+        }
+    });
+    let mut shown = String::new();
+    let mut wait_for = |what: &str| {
+        while !shown.contains(what) {
+            match replies.recv_timeout(HANG) {
+                Ok(line) => shown.push_str(&(line + "\n")),
+                Err(_) => panic!("never shown: {what:?}; stdout: {shown}"),
+            }
+        }
+        shown.clone()
+    };
+
+    stdin.write_all(b"/send +201234567890\n").unwrap();
+    wait_for("Code sent to +20•••••7890");
+    let code = wawp.last_code("201234567890").expect("a code was sent");
+    stdin
+        .write_all(format!("/verify +201234567890 {code}\n").as_bytes())
+        .unwrap();
+    let shown = wait_for("Verified: +20•••••7890 entered the right code.");
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{shown}");
+    assert!(!shown.contains("Sandbox"), "not a dry run: {shown}");
 }
