@@ -9,6 +9,7 @@ mod common;
 mod http;
 mod logs;
 mod metrics;
+mod readme;
 mod retention;
 mod startup;
 mod webhook_mode;
