@@ -188,6 +188,7 @@ impl Leadership {
             .map_err(classify)?
             .get(0);
         let mut closed_rx = closed_rx;
+        let mut announced = false;
         loop {
             let won: bool = client
                 .query_one("SELECT pg_try_advisory_lock($1)", &[&self.key.0])
@@ -213,6 +214,12 @@ impl Leadership {
                     lost: LostSignal(lost_rx),
                     watchdog,
                 }));
+            }
+            if !announced {
+                // This loop keeps its connection while it waits, so `acquire`
+                // never sees `Ok(None)`: announce the wait here.
+                announced = true;
+                tracing::info!(key = self.key.0, "another replica leads: standing by");
             }
             tokio::select! {
                 _ = &mut closed_rx => return Err(Attempt::Retry("connection closed".into())),

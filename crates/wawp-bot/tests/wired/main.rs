@@ -10,6 +10,7 @@ mod http;
 mod logs;
 mod metrics;
 mod readme;
+mod replicas;
 mod retention;
 mod startup;
 mod webhook_mode;
