@@ -35,6 +35,7 @@ pub(crate) fn admin_commands() -> Vec<BotCommand> {
         ),
         BotCommand::new("verify", "Check a code: /verify <phone> <code>"),
         BotCommand::new("history", "The last audit entries: /history [n]"),
+        BotCommand::new("langs", "The language codes for /send"),
     ]);
     commands
 }

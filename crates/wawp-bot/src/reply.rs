@@ -22,13 +22,41 @@ pub enum Usage {
     History,
 }
 
-/// `/start` and `/help`.
+/// `/start` and `/help` for someone who is not an admin: what the bot is and
+/// how to ask for access, no admin instructions.
+pub fn help_public() -> String {
+    "<b>Wawp OTP bot</b>\n\
+     This bot lets a company's support team send WhatsApp one-time codes. \
+     Only the people who run it can use it.\n\n\
+     To ask for access, send /whoami and give the number it shows (your Telegram user id) \
+     to whoever runs the bot."
+        .to_owned()
+}
+
+/// `/langs`: the language codes Wawp documents, with their names.
+pub fn langs() -> String {
+    let mut text = format!(
+        "<b>Languages</b> ({} codes; default en):",
+        wawp::Lang::DOCUMENTED.len()
+    );
+    for lang in wawp::Lang::DOCUMENTED {
+        text.push_str(&format!(
+            "\n<code>{}</code> {}",
+            lang.as_str(),
+            escape(lang.name().unwrap_or(""))
+        ));
+    }
+    text
+}
+
+/// `/start` and `/help` for an admin.
 pub fn help() -> String {
     format!(
         "<b>Wawp OTP bot</b>\n\
          Support admins send WhatsApp one-time codes through Wawp and check the code a customer reads back. \
          Every send and verify is written to an audit log.\n\n\
          {send}\n\n{verify}\n\n{history}\n\n\
+         /langs — the language codes\n\
          /whoami — your Telegram user id (whoever runs the bot adds admins by id)\n\n\
          Admin commands work in a private chat with the bot, for the admins listed in <code>WAWP_BOT_ADMINS</code>.",
         send = usage(Usage::Send),
@@ -40,14 +68,12 @@ pub fn help() -> String {
 /// How to use one command, with examples.
 pub fn usage(command: Usage) -> String {
     match command {
-        Usage::Send => format!(
-            "/send &lt;phone&gt; [lang [footer…]] — send a code over WhatsApp.\n\
-             phone: international, with + and the country code; lang: one of {codes} (default en); \
-             footer: text added to the message.\n\
+        Usage::Send => "/send &lt;phone&gt; [lang [footer…]] — send a code over WhatsApp.\n\
+             phone: international, with + and the country code; lang: a language code, default en \
+             (/langs lists them); footer: text added to the message.\n\
              e.g. <code>/send +201234567890</code>\n\
-             <code>/send +20 123 456 7890 ar Welcome to Acme</code>",
-            codes = wawp::documented_codes()
-        ),
+             <code>/send +20 123 456 7890 ar Welcome to Acme</code>"
+            .to_owned(),
         Usage::Verify => {
             "/verify &lt;phone&gt; &lt;code&gt; — check the 6-digit code the customer received.\n\
              e.g. <code>/verify +201234567890 123456</code>"

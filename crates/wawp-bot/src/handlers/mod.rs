@@ -7,7 +7,7 @@
 //!         ├ not a private chat → one line for everyone, then leave
 //!         ├ a command older than the maximum age → "ignored, too old" (audited)
 //!         ├ a command (any whitespace after it) ─ /start, /help → help
-//!         │   ├ /whoami → the caller's id
+//!         │   ├ /whoami → the caller's id; /langs → the language codes
 //!         │   ├ an admin ─ arguments parsed into SendArgs / VerifyArgs / a count
 //!         │   │            ├ /send, /verify (one audited Wawp call), /history
 //!         │   │            └ bad arguments → usage (audited)
@@ -117,13 +117,14 @@ pub(crate) fn schema() -> UpdateHandler<HandlerError> {
     .branch(dptree::case![Command::Start].endpoint(public::help))
     .branch(dptree::case![Command::Help].endpoint(public::help))
     .branch(dptree::case![Command::Whoami].endpoint(public::whoami))
+    .branch(dptree::case![Command::Langs].endpoint(public::langs))
     .branch(admin)
     .branch(dptree::endpoint(public::refuse));
 
     let messages = Update::filter_message()
-        .filter_async(|msg: Message, ctx: Ctx| async move {
-            crate::menu::on_message(&ctx, &msg).await;
-            true
+        .inspect(|msg: Message, ctx: Ctx| {
+            // In the background: the command is not held up by the menu.
+            tokio::spawn(async move { crate::menu::on_message(&ctx, &msg).await });
         })
         .branch(dptree::filter(|msg: Message| !msg.chat.is_private()).endpoint(public::in_group))
         .branch(dptree::filter(is_stale_command).endpoint(public::ignore_stale))

@@ -20,7 +20,16 @@ use crate::store::{NewEntry, Outcome};
 const REFUSAL_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub(super) async fn help(ctx: Ctx, msg: Message) -> HandlerResult {
-    ctx.answer(&msg, reply::help()).await
+    let text = if ctx.is_admin(&msg) {
+        reply::help()
+    } else {
+        reply::help_public()
+    };
+    ctx.answer(&msg, text).await
+}
+
+pub(super) async fn langs(ctx: Ctx, msg: Message) -> HandlerResult {
+    ctx.answer(&msg, reply::langs()).await
 }
 
 pub(super) async fn whoami(ctx: Ctx, msg: Message) -> HandlerResult {

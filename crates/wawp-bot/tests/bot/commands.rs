@@ -247,12 +247,12 @@ async fn bad_arguments_get_the_usage_and_reach_no_wawp() {
         ),
         (
             &*format!("/send {PHONE} ee"),
-            "⚠️ Wawp does not document the language \"ee\"; use one of: en, ar, fr,",
+            "⚠️ Wawp does not document the language \"ee\"; /langs lists the codes.",
             "/send &lt;phone&gt;",
         ),
         (
             &*format!("/send {PHONE} english"),
-            "⚠️ \"english\" is not a language code",
+            "⚠️ \"english\" is not a language code; /langs lists the codes.",
             "/send &lt;phone&gt;",
         ),
         (
@@ -267,7 +267,7 @@ async fn bad_arguments_get_the_usage_and_reach_no_wawp() {
         ),
         (
             "/history lots",
-            "⚠️ N is the number of entries",
+            "⚠️ The count must be a whole number from 1 to 50.",
             "/history [n]",
         ),
     ];
@@ -284,8 +284,15 @@ async fn bad_arguments_get_the_usage_and_reach_no_wawp() {
     let reply = telegram
         .ask(private_message(ADMIN, &format!("/send {PHONE} ee")))
         .await;
+    // The bad argument is named; the 26 codes are one /langs away.
+    assert!(!reply.text.contains("uk"), "{}", reply.text);
+    let reply = telegram.ask(private_message(ADMIN, "/langs")).await;
     for lang in wawp::Lang::DOCUMENTED {
-        assert!(reply.text.contains(lang.as_str()));
+        assert!(
+            reply
+                .text
+                .contains(&format!("<code>{}</code>", lang.as_str()))
+        );
     }
     // Unknown commands get a pointer to /help.
     let reply = telegram

@@ -29,9 +29,12 @@ async fn a_locked_audit_log_is_reported_nothing_is_sent_and_the_bot_recovers() {
     let (telegram, wawp, bot, dir) = setup().await;
     let lock = WriteLock::take(&bot_db(&dir));
 
+    // Each write waits out the store's 5 s busy timeout.
+    telegram.push(private_message(ADMIN, &format!("/send {PHONE}")));
     let reply = telegram
-        .ask(private_message(ADMIN, &format!("/send {PHONE}")))
-        .await;
+        .wait_for_sent_within(1, Duration::from_secs(40))
+        .await[0]
+        .clone();
     assert!(
         reply
             .text
