@@ -337,10 +337,13 @@ fn telegram_bot(config: &Config) -> Result<Bot, RunError> {
     let client = teloxide::net::default_reqwest_settings()
         .build()
         .map_err(|_| RunError::Telegram("cannot build the HTTP client".into()))?;
-    let token = config
-        .telegram_token
-        .as_ref()
-        .ok_or_else(|| RunError::Telegram("--console is not available in this build".into()))?;
+    let token = config.telegram_token.as_ref().ok_or_else(|| {
+        // Only `--console` leaves it unset, and the binary then sets the
+        // console's own token before calling `run`.
+        RunError::Setting(
+            "no Telegram bot token: set TELEGRAM_BOT_TOKEN (console mode sets its own)".into(),
+        )
+    })?;
     Ok(
         Bot::with_client(token.expose_secret(), client)
             .set_api_url(config.telegram_api_url.clone()),
