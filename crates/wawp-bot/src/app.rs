@@ -14,12 +14,10 @@ use crate::backend::{Backend, BackendError};
 use crate::config::Config;
 use crate::delivery::Outbox;
 use crate::handlers::{self, Admins, Ctx, Settings};
-use crate::listener::{self, HandleFn, Handled, Polling, Stop};
+use crate::listener::{HandleFn, Handled, Stop};
 use crate::ops::wiring as observed;
 use crate::ops::{Metrics, OutcomeLabel};
-use crate::standby::{Leader, Leadership, LockKey, StandbyError};
 use crate::startup::with_backoff;
-use crate::store::StoreTarget;
 use crate::store::{
     Clock, KEEP_CLAIMS, SendLimit, Store as Db, StoreError as DbError, SystemClock,
 };
@@ -135,7 +133,7 @@ async fn serve(
     metrics: Metrics,
 ) -> Result<(), RunError> {
     let bot = telegram_bot(config)?;
-    let Some(leader) = lead(config, stop).await? else {
+    let Some(leader) = crate::polling::lead(config, stop).await? else {
         return Ok(());
     };
     // Starting talks to Telegram (retried until it answers); a stop
@@ -216,7 +214,7 @@ async fn serve(
         .map(|keep| tokio::spawn(crate::upkeep::prune_audit_daily(db.clone(), keep)));
 
     let result = match &config.webhook {
-        None => poll(config, &bot, leader, stop, handle, metrics).await,
+        None => crate::polling::poll(config, &bot, leader, stop, handle, metrics).await,
         Some(hook) => {
             let mode = crate::webhook::serve::Mode {
                 bot: &bot,
@@ -235,77 +233,6 @@ async fn serve(
         retention.abort();
     }
     result
-}
-
-/// Long polling until `stop` or, on PostgreSQL, until this replica loses
-/// the polling lock (then an error: exit non-zero, restart as a standby).
-async fn poll(
-    config: &Config,
-    bot: &Bot,
-    leader: Option<Leader>,
-    stop: &Stop,
-    handle: HandleFn,
-    metrics: Metrics,
-) -> Result<(), RunError> {
-    tracing::info!("polling for updates");
-    let polling = Polling {
-        timeout: config.poll_timeout,
-        drain: config.shutdown_timeout,
-        metrics,
-    };
-    let Some(leader) = leader else {
-        listener::run(bot, polling, stop, handle).await;
-        return Ok(());
-    };
-    let lost = leader.lost_signal();
-    let poll_stop = Stop::on({
-        let stop = stop.clone();
-        async move {
-            tokio::select! {
-                _ = stop.wait() => {}
-                () = lost.wait() => {}
-            }
-        }
-    });
-    listener::run(bot, polling, &poll_stop, handle).await;
-    if leader.is_lost() && !stop.requested() {
-        return Err(RunError::Standby(
-            "lost the PostgreSQL polling lock; stopped polling so that another replica takes over"
-                .into(),
-        ));
-    }
-    if let Err(err) = leader.release().await {
-        tracing::warn!(error = %err, "releasing the polling lock failed; it is freed when the connection closes");
-    }
-    Ok(())
-}
-
-/// With PostgreSQL and long polling, waits for the polling lock (one replica
-/// polls, the others stand by): `Some(Some(leader))`. `Some(None)` when no
-/// lock is needed, `None` when stopped while standing by.
-async fn lead(config: &Config, stop: &Stop) -> Result<Option<Option<Leader>>, RunError> {
-    let (StoreTarget::Postgres(url), None) = (&config.store, &config.webhook) else {
-        return Ok(Some(None));
-    };
-    let leadership = Leadership::new(url, LockKey::for_bot(config.bot_id()))
-        .map_err(|err| RunError::Setting(err.to_string()))?;
-    tracing::info!(
-        "PostgreSQL with long polling: taking the polling lock (other replicas stand by)"
-    );
-    let leader = tokio::select! {
-        _ = stop.wait() => return Ok(None),
-        leader = leadership.acquire() => leader,
-    };
-    match leader {
-        Ok(leader) => {
-            tracing::info!("this replica holds the polling lock");
-            Ok(Some(Some(leader)))
-        }
-        Err(err @ (StandbyError::Refused | StandbyError::InvalidUrl)) => {
-            Err(RunError::Setting(err.to_string()))
-        }
-        Err(err) => Err(RunError::Standby(err.to_string())),
-    }
 }
 
 /// `getMe` and the command menu; with long polling, no webhook. Each call is

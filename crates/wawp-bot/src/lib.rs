@@ -7,6 +7,7 @@
 //! | [`config`] | flags, environment, `--config` file; one-line errors |
 //! | [`app`] | [`run`]: start, poll, shut down |
 //! | `listener` | long polling that confirms only handled updates |
+//! | `polling` | long polling alone, or as the leader of PostgreSQL replicas |
 //! | `handlers` | the dptree handler tree and its endpoints |
 //! | `commands` | the commands and their argument parsing |
 //! | `reply` | the reply texts (HTML, escaped) |
@@ -33,6 +34,7 @@ pub(crate) mod handlers;
 mod listener;
 pub(crate) mod menu;
 pub mod ops;
+mod polling;
 pub(crate) mod reply;
 pub mod shutdown;
 pub mod standby;
