@@ -7,6 +7,7 @@
 mod common;
 
 mod http;
+mod kill;
 mod logs;
 mod metrics;
 mod readme;

@@ -30,7 +30,7 @@ fn notice(text: &str) {
 
 /// A fresh schema on the test server, as a store URL; `None` (with a notice)
 /// when `WAWP_BOT_TEST_PG` is unset.
-async fn fresh_schema(test: &str) -> Option<String> {
+pub(crate) async fn fresh_schema(test: &str) -> Option<String> {
     let url = match std::env::var("WAWP_BOT_TEST_PG") {
         Ok(url) if !url.is_empty() => url,
         _ => {
@@ -60,7 +60,7 @@ async fn fresh_schema(test: &str) -> Option<String> {
     ))
 }
 
-fn pg(url: &str) -> StoreTarget {
+pub(crate) fn pg(url: &str) -> StoreTarget {
     StoreTarget::Postgres(SecretString::from(url.to_owned()))
 }
 
