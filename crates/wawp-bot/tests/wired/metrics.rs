@@ -145,6 +145,23 @@ async fn readyz_fails_while_the_database_cannot_be_written_and_recovers() {
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("database: FAILING"), "{body}");
     assert!(body.contains("telegram: ok"), "{body}");
+    // A /send meanwhile is refused for the audit log, and counted so.
+    let reply = telegram
+        .ask(private_message(ADMIN, &format!("/send {PHONE} en")))
+        .await;
+    assert!(
+        reply.text.contains("audit log cannot be written"),
+        "{}",
+        reply.text
+    );
+    metrics_until(addr, "the audit_unavailable sample", |text| {
+        sample(
+            text,
+            r#"wawp_bot_commands_total{command="send",outcome="audit_unavailable"}"#,
+        ) == Some(1.0)
+    })
+    .await;
+    assert_eq!(wawp.requests(), 0);
 
     holder.execute_batch("ROLLBACK").unwrap();
     let (status, body) = http::get(addr, "/readyz").await;
