@@ -14,11 +14,13 @@ use crate::backend::{Backend, BackendError};
 use crate::config::Config;
 use crate::delivery::Outbox;
 use crate::handlers::{self, Admins, Ctx, Settings};
-use crate::listener::{self, HandleFn, Handled, Polling, Stop};
+use crate::listener::{HandleFn, Handled, Stop};
+use crate::ops::wiring as observed;
+use crate::ops::{Metrics, OutcomeLabel};
+use crate::startup::with_backoff;
 use crate::store::{
     Clock, KEEP_CLAIMS, SendLimit, Store as Db, StoreError as DbError, SystemClock,
 };
-use crate::telemetry::describe_telegram_error;
 
 /// How often old claimed update ids are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -44,13 +46,24 @@ pub enum RunError {
     /// Telegram could not be reached at start.
     #[error("cannot start talking to Telegram: {0}")]
     Telegram(String),
+    /// A setting cannot be used as given (an address already taken, a bad
+    /// webhook secret, PostgreSQL credentials refused).
+    #[error("{0}")]
+    Setting(String),
+    /// This replica lost (or could not keep seeking) the PostgreSQL polling
+    /// lock: exit non-zero so that the service manager restarts it as a
+    /// standby.
+    #[error("hot standby: {0}")]
+    Standby(String),
 }
 
 impl RunError {
     /// The process exit code: 2 for a setting to fix, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            RunError::TelegramToken(_) | RunError::Backend(BackendError::Client(_)) => 2,
+            RunError::TelegramToken(_)
+            | RunError::Setting(_)
+            | RunError::Backend(BackendError::Client(_)) => 2,
             _ => 1,
         }
     }
@@ -97,8 +110,12 @@ pub async fn run_with(
     prune(&db).await;
     report_pending(&db).await;
 
+    let (metrics, ops_server) = crate::ops::wiring::start(&config, &db).await?;
     let backend = Backend::connect(&config).await?;
-    let result = serve(&config, db.clone(), &backend, &stop).await;
+    let result = serve(&config, db.clone(), &backend, &stop, metrics).await;
+    if let Some(ops_server) = ops_server {
+        ops_server.abort();
+    }
 
     if let Err(err) = db.close() {
         tracing::error!(error = %err, "closing the database failed");
@@ -108,12 +125,21 @@ pub async fn run_with(
     result
 }
 
-async fn serve(config: &Config, db: Db, backend: &Backend, stop: &Stop) -> Result<(), RunError> {
+async fn serve(
+    config: &Config,
+    db: Db,
+    backend: &Backend,
+    stop: &Stop,
+    metrics: Metrics,
+) -> Result<(), RunError> {
     let bot = telegram_bot(config)?;
-    // Starting talks to Telegram; a stop meanwhile ends it at once.
-    let me = tokio::select! {
-        _ = stop.wait() => return Ok(()),
-        me = connect(&bot) => me?,
+    let Some(leader) = crate::polling::lead(config, stop).await? else {
+        return Ok(());
+    };
+    // Starting talks to Telegram (retried until it answers); a stop
+    // meanwhile ends it at once.
+    let Some(me) = connect(&bot, config, stop, &metrics).await? else {
+        return Ok(());
     };
     tracing::info!(bot = %me.username(), admins = config.admins.len(), "connected to Telegram");
 
@@ -133,27 +159,42 @@ async fn serve(config: &Config, db: Db, backend: &Backend, stop: &Stop) -> Resul
             limit: config.send_limit,
             window: Duration::from_secs(60),
         },
+        metrics: metrics.clone(),
     };
     let deps = dptree::deps![ctx];
     let tree = Arc::new(handlers::schema());
-    let handle: HandleFn = Arc::new(move |update: Update| {
-        let tree = Arc::clone(&tree);
-        let mut deps = deps.clone();
-        Box::pin(async move {
-            let id = update.id.0;
-            deps.insert(update);
-            match tree.dispatch(deps).await {
-                ControlFlow::Break(Ok(())) | ControlFlow::Continue(_) => Handled::Done,
-                ControlFlow::Break(Err(err)) if err.is_transient() => {
-                    tracing::error!(update_id = id, error = %err, "handling an update failed; it is kept and tried again");
-                    Handled::Retry
+    let handle: HandleFn = Arc::new({
+        let metrics = metrics.clone();
+        move |update: Update| {
+            let tree = Arc::clone(&tree);
+            let mut deps = deps.clone();
+            let metrics = metrics.clone();
+            Box::pin(async move {
+                let _in_flight = metrics.update_started();
+                let command = observed::command_of(&update);
+                let id = update.id.0;
+                deps.insert(update);
+                let (flow, noted) = observed::observe(tree.dispatch(deps)).await;
+                let (handled, outcome) = match flow {
+                    ControlFlow::Break(Ok(())) | ControlFlow::Continue(_) => {
+                        (Handled::Done, OutcomeLabel::Answered)
+                    }
+                    ControlFlow::Break(Err(err)) if err.is_transient() => {
+                        tracing::error!(update_id = id, error = %err, "handling an update failed; it is kept and tried again");
+                        (Handled::Retry, OutcomeLabel::Failed)
+                    }
+                    ControlFlow::Break(Err(err)) => {
+                        tracing::error!(update_id = id, error = %err, "handling an update failed");
+                        (Handled::Done, OutcomeLabel::Failed)
+                    }
+                };
+                // One sample per command, once it is done (not per try).
+                if let (Some(command), Handled::Done) = (command, handled) {
+                    metrics.command(command, noted.unwrap_or(outcome));
                 }
-                ControlFlow::Break(Err(err)) => {
-                    tracing::error!(update_id = id, error = %err, "handling an update failed");
-                    Handled::Done
-                }
-            }
-        })
+                handled
+            })
+        }
     });
 
     let pruner = tokio::spawn({
@@ -168,27 +209,53 @@ async fn serve(config: &Config, db: Db, backend: &Backend, stop: &Stop) -> Resul
         }
     });
 
-    tracing::info!("polling for updates");
-    let polling = Polling {
-        timeout: config.poll_timeout,
-        drain: config.shutdown_timeout,
+    let retention = config
+        .audit_retention
+        .map(|keep| tokio::spawn(crate::upkeep::prune_audit_daily(db.clone(), keep)));
+
+    let result = match &config.webhook {
+        None => crate::polling::poll(config, &bot, leader, stop, handle, metrics).await,
+        Some(hook) => {
+            let mode = crate::webhook::serve::Mode {
+                bot: &bot,
+                hook,
+                store: db.clone(),
+                bot_id: me.id.0,
+                metrics: metrics.clone(),
+                heartbeat: config.metrics_listen.is_some(),
+                drain: config.shutdown_timeout,
+            };
+            crate::webhook::serve::run(mode, stop, handle).await
+        }
     };
-    listener::run(&bot, polling, stop, handle).await;
     pruner.abort();
-    Ok(())
+    if let Some(retention) = retention {
+        retention.abort();
+    }
+    result
 }
 
-/// `getMe`, the command menu, and no webhook.
-async fn connect(bot: &Bot) -> Result<Me, RunError> {
-    let me = bot.get_me().await.map_err(|err| match &err {
-        teloxide::RequestError::Api(teloxide::ApiError::InvalidToken) => {
-            RunError::TelegramToken(describe_telegram_error(&err))
-        }
-        _ => RunError::Telegram(describe_telegram_error(&err)),
-    })?;
+/// `getMe` and the command menu; with long polling, no webhook. Each call is
+/// retried with back-off until Telegram answers; `None` when stopped first.
+async fn connect(
+    bot: &Bot,
+    config: &Config,
+    stop: &Stop,
+    metrics: &Metrics,
+) -> Result<Option<Me>, RunError> {
+    let url = &config.telegram_api_url;
+    let Some(me) = with_backoff(url, "getMe", stop, metrics, || bot.get_me().send()).await? else {
+        return Ok(None);
+    };
     crate::menu::register_default(bot).await;
-    delete_webhook(bot).await?;
-    Ok(me)
+    if config.webhook.is_none()
+        && with_backoff(url, "deleteWebhook", stop, metrics, || delete_webhook(bot))
+            .await?
+            .is_none()
+    {
+        return Ok(None);
+    }
+    Ok(Some(me))
 }
 
 /// The Bot API client: teloxide's recommended reqwest settings and the
@@ -197,10 +264,13 @@ fn telegram_bot(config: &Config) -> Result<Bot, RunError> {
     let client = teloxide::net::default_reqwest_settings()
         .build()
         .map_err(|_| RunError::Telegram("cannot build the HTTP client".into()))?;
-    let token = config
-        .telegram_token
-        .as_ref()
-        .ok_or_else(|| RunError::Telegram("--console is not available in this build".into()))?;
+    let token = config.telegram_token.as_ref().ok_or_else(|| {
+        // Only `--console` leaves it unset, and the binary then sets the
+        // console's own token before calling `run`.
+        RunError::Setting(
+            "no Telegram bot token: set TELEGRAM_BOT_TOKEN (console mode sets its own)".into(),
+        )
+    })?;
     Ok(
         Bot::with_client(token.expose_secret(), client)
             .set_api_url(config.telegram_api_url.clone()),
@@ -208,16 +278,11 @@ fn telegram_bot(config: &Config) -> Result<Bot, RunError> {
 }
 
 /// Long polling needs no webhook: remove one left by an earlier deployment.
-async fn delete_webhook(bot: &Bot) -> Result<(), RunError> {
-    let info = bot
-        .get_webhook_info()
-        .await
-        .map_err(|err| RunError::Telegram(describe_telegram_error(&err)))?;
+async fn delete_webhook(bot: &Bot) -> Result<(), teloxide::RequestError> {
+    let info = bot.get_webhook_info().await?;
     if info.url.is_some() {
         tracing::warn!("a webhook was set; deleting it to use long polling");
-        bot.delete_webhook()
-            .await
-            .map_err(|err| RunError::Telegram(describe_telegram_error(&err)))?;
+        bot.delete_webhook().await?;
     }
     Ok(())
 }

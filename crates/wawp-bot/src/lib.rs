@@ -7,6 +7,7 @@
 //! | [`config`] | flags, environment, `--config` file; one-line errors |
 //! | [`app`] | [`run`]: start, poll, shut down |
 //! | `listener` | long polling that confirms only handled updates |
+//! | `polling` | long polling alone, or as the leader of PostgreSQL replicas |
 //! | `handlers` | the dptree handler tree and its endpoints |
 //! | `commands` | the commands and their argument parsing |
 //! | `reply` | the reply texts (HTML, escaped) |
@@ -15,20 +16,33 @@
 //! | `backend` | the `wawp` client, or the in-process sandbox |
 //! | [`store`] | SQLite or PostgreSQL: audit log, update claims, send limits |
 //! | [`shutdown`] | SIGINT/SIGTERM |
+//! | [`standby`] | PostgreSQL + long polling: one replica polls, the others stand by |
+//! | `startup` | reaching Telegram at start, with back-off |
+//! | `upkeep` | `--audit-retention-days`: old audit rows pruned daily |
 //! | [`telemetry`] | logging without secrets |
+//! | [`ops`] | `--metrics-listen`: health, readiness, Prometheus metrics |
+//! | [`webhook`] | `--webhook-url`: updates posted by Telegram, claimed before 200 |
+//! | [`console`] | `--console`: talk to the bot from the terminal |
 
 pub mod app;
 pub(crate) mod backend;
 pub(crate) mod commands;
 pub mod config;
+pub mod console;
 pub(crate) mod delivery;
 pub(crate) mod handlers;
 mod listener;
 pub(crate) mod menu;
+pub mod ops;
+mod polling;
 pub(crate) mod reply;
 pub mod shutdown;
+pub mod standby;
+mod startup;
 pub mod store;
 pub mod telemetry;
+mod upkeep;
+pub mod webhook;
 
 pub use app::{Options, RunError, run, run_with};
 pub use config::{Cli, Config, ConfigError};

@@ -176,12 +176,14 @@ pub(crate) type HandleFn =
     Arc<dyn Fn(Update) -> Pin<Box<dyn Future<Output = Handled> + Send>> + Send + Sync>;
 
 /// Long polling settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Polling {
     /// How long one `getUpdates` may wait for updates.
     pub(crate) timeout: Duration,
     /// How long in-flight updates may take to finish after a stop.
     pub(crate) drain: Duration,
+    /// Records each `getUpdates` round trip (for `/readyz` and the metrics).
+    pub(crate) metrics: crate::ops::Metrics,
 }
 
 /// Polls until `stop`, handing each update to `handle`.
@@ -211,10 +213,12 @@ pub(crate) async fn run(bot: &Bot, settings: Polling, stop: &Stop, handle: Handl
         let updates = match updates {
             Ok(updates) => {
                 failures = 0;
+                settings.metrics.telegram_ok();
                 updates
             }
             Err(err) => {
                 failures += 1;
+                settings.metrics.telegram_error((&err).into());
                 let wait = backoff(failures);
                 tracing::warn!(error = %describe_telegram_error(&err), wait_ms = wait.as_millis() as u64, "getting updates failed; retrying");
                 tokio::select! {

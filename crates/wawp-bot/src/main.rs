@@ -57,8 +57,44 @@ fn main() -> ExitCode {
 }
 
 fn run(runtime: &tokio::runtime::Runtime, config: Config) -> ExitCode {
-    wawp_bot::telemetry::init(config.secrets());
-    match runtime.block_on(wawp_bot::run(config, wawp_bot::shutdown::signal())) {
+    let result = runtime.block_on(async move {
+        // The signal handlers first: a signal while the console holds the
+        // terminal raw must stop the bot, not kill the process.
+        let mut signal = Box::pin(wawp_bot::shutdown::signal());
+        let _ = futures::poll!(&mut signal);
+        if !config.console {
+            init_logs(&config);
+            return Ok(wawp_bot::run(config, signal).await);
+        }
+        // The console is the Bot API and the admin; end of input stops the
+        // bot like a signal. Keep `console` until `run` returns: dropping it
+        // puts the terminal back.
+        let console = wawp_bot::console::Console::start().await?;
+        let mut config = config;
+        config.telegram_api_url = console.api_url();
+        config.telegram_token = Some(console.token());
+        config.admins.insert(console.user_id());
+        init_logs(&config);
+        let finished = console.finished();
+        let shutdown = async move {
+            tokio::select! {
+                () = signal => {}
+                () = finished => {}
+            }
+        };
+        let result = wawp_bot::run(config, shutdown).await;
+        drop(console);
+        Ok(result)
+    });
+    let result = match result {
+        Ok(result) => result,
+        Err(err) => {
+            let err: std::io::Error = err;
+            eprintln!("wawp-bot: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "wawp-bot stopped");
@@ -66,6 +102,17 @@ fn run(runtime: &tokio::runtime::Runtime, config: Config) -> ExitCode {
             ExitCode::from(err.exit_code() as u8)
         }
     }
+}
+
+/// Logs to stderr in the configured format, every secret redacted; quieter
+/// by default in console mode (the prompt shares the terminal).
+fn init_logs(config: &Config) {
+    let filter = if config.console {
+        wawp_bot::telemetry::CONSOLE_FILTER
+    } else {
+        wawp_bot::telemetry::DEFAULT_FILTER
+    };
+    wawp_bot::telemetry::init(config.log_format, filter, config.secrets());
 }
 
 /// Opens an existing store, runs `job`, closes the store; errors are one

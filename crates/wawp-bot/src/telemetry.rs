@@ -11,7 +11,12 @@ use std::sync::Arc;
 
 use teloxide::RequestError;
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::{self, MakeWriter};
+use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::config::LogFormat;
 
 /// The default log filter when `RUST_LOG` is not set.
 pub const DEFAULT_FILTER: &str = "info,teloxide=warn,teloxide_core=warn";
@@ -120,24 +125,62 @@ impl<W: Write> Drop for RedactingLine<W> {
     }
 }
 
-/// Installs the global subscriber: `RUST_LOG` or [`DEFAULT_FILTER`], to
-/// stderr, with `secrets` redacted. Also receives teloxide's `log` records.
+/// The default log filter in console mode when `RUST_LOG` is not set: the
+/// prompt stays readable, and the sandbox's code line (needed for `/verify`)
+/// still shows.
+pub const CONSOLE_FILTER: &str = "warn,wawp_bot::sandbox=info";
+
+/// Installs the global subscriber: `RUST_LOG` or `default_filter` (usually
+/// [`DEFAULT_FILTER`]), to stderr, in `format` (text, or one JSON object per
+/// line), with `secrets` redacted in both. Also receives teloxide's `log`
+/// records.
 ///
 /// The in-process sandbox's own "sent" log (it names the full number) is
 /// always off: in `--sandbox` mode the bot logs each code itself, with the
 /// number masked (target `wawp_bot::sandbox`).
-pub fn init(secrets: impl IntoIterator<Item = String>) {
+pub fn init(format: LogFormat, default_filter: &str, secrets: impl IntoIterator<Item = String>) {
     let wanted = std::env::var("RUST_LOG")
         .ok()
         .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_FILTER.to_owned());
+        .unwrap_or_else(|| default_filter.to_owned());
     let filter = EnvFilter::builder().parse_lossy(format!("{wanted},{ALWAYS_OFF}"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        // Colours for a terminal; plain text for journald and files.
-        .with_ansi(io::stderr().is_terminal())
-        .with_writer(RedactingWriter::new(io::stderr, secrets))
+    let writer = RedactingWriter::new(io::stderr, redactable(format, secrets));
+    // Colours for a terminal; plain text for journald and files.
+    let layer = layer(format, writer, io::stderr().is_terminal());
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(layer)
         .try_init();
+}
+
+/// The log layer for `format`, writing to `writer`.
+pub fn layer<S, W>(format: LogFormat, writer: W, ansi: bool) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    match format {
+        LogFormat::Text => fmt::layer().with_ansi(ansi).with_writer(writer).boxed(),
+        LogFormat::Json => fmt::layer().json().with_writer(writer).boxed(),
+    }
+}
+
+/// The strings to redact: each secret, and in JSON also its escaped form
+/// (a secret holding `"` or `\` is written escaped inside a JSON string).
+fn redactable(format: LogFormat, secrets: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut all = Vec::new();
+    for secret in secrets {
+        if format == LogFormat::Json
+            && let Ok(quoted) = serde_json::to_string(&secret)
+        {
+            let escaped = quoted[1..quoted.len() - 1].to_owned();
+            if escaped != secret {
+                all.push(escaped);
+            }
+        }
+        all.push(secret);
+    }
+    all
 }
 
 #[cfg(test)]
@@ -172,5 +215,34 @@ mod tests {
         drop(line);
         let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         assert_eq!(out, "url /bot[redacted]/GetMe failed\n");
+    }
+
+    #[test]
+    fn json_logs_are_one_object_per_line_with_the_same_redaction() {
+        let sink = Sink::default();
+        let make = {
+            let sink = sink.clone();
+            move || sink.clone()
+        };
+        let secrets = ["123:SECRET".to_owned(), "pa\"ss".to_owned()];
+        let writer = RedactingWriter::new(make, redactable(LogFormat::Json, secrets));
+        let subscriber = tracing_subscriber::registry().with(layer(LogFormat::Json, writer, false));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(url = "/bot123:SECRET/getMe", "request failed");
+            tracing::info!(password = "pa\"ss", "connecting");
+        });
+        let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        for line in &lines {
+            let object: serde_json::Value = serde_json::from_str(line).expect(line);
+            assert!(object["level"].is_string(), "{line}");
+            assert!(object["fields"]["message"].is_string(), "{line}");
+        }
+        assert!(lines[0].contains("/bot[redacted]/getMe"), "{out}");
+        assert!(
+            !out.contains("SECRET") && !out.contains("pa\\\"ss"),
+            "{out}"
+        );
     }
 }

@@ -10,8 +10,10 @@ use teloxide::types::Me;
 use super::{Admins, HandlerError, HandlerResult, Settings};
 use crate::backend::Wawp;
 use crate::delivery::{Outbox, Priority};
+use crate::ops::wiring as metrics;
+use crate::ops::{OutcomeLabel, WawpCall};
 use crate::reply;
-use crate::store::{Caller, Claim, NewEntry, Outcome, SendLimit, Store, StoreError};
+use crate::store::{Action, Caller, Claim, NewEntry, Outcome, SendLimit, Store, StoreError};
 
 /// The handlers' shared state. Cheap to clone.
 #[derive(Clone)]
@@ -25,6 +27,7 @@ pub(crate) struct Ctx {
     pub(crate) settings: Settings,
     pub(crate) limiter: SendLimit,
     pub(crate) menus: Arc<crate::menu::Menus>,
+    pub(crate) metrics: crate::ops::Metrics,
 }
 
 /// What came of writing an audit row with the update's claim.
@@ -75,10 +78,14 @@ impl Ctx {
 
     /// Replies in the message's chat (split, paced, retried).
     pub(crate) async fn answer(&self, msg: &Message, html: String) -> HandlerResult {
-        self.outbox
+        let sent = self
+            .outbox
             .send(&self.bot, msg.chat.id, &html, self.priority(msg))
-            .await
-            .map_err(HandlerError::from)
+            .await;
+        if let Err(err) = &sent {
+            self.metrics.telegram_error(err.into());
+        }
+        sent.map_err(HandlerError::from)
     }
 
     /// Replies after an audit row was written: a reply that cannot be
@@ -102,13 +109,18 @@ impl Ctx {
         update: &Update,
         entry: NewEntry,
     ) -> Result<Recorded, HandlerError> {
+        let outcome = entry.outcome;
         match self
             .db
             .claim_with_pending(self.settings.bot_id, update.id.0, entry)
             .await
         {
-            Ok(Claim::First { row }) => Ok(Recorded::Row(row)),
+            Ok(Claim::First { row }) => {
+                metrics::note_audited(outcome);
+                Ok(Recorded::Row(row))
+            }
             Ok(Claim::Repeat) => {
+                metrics::note(OutcomeLabel::Duplicate);
                 tracing::info!(
                     update_id = update.id.0,
                     "skipping an update delivered again"
@@ -121,6 +133,7 @@ impl Ctx {
 
     async fn unwritable(&self, msg: &Message, err: StoreError) -> Result<Recorded, HandlerError> {
         tracing::error!(error = %err, "cannot write the audit log; nothing was done");
+        metrics::note(OutcomeLabel::AuditUnavailable);
         self.answer(msg, reply::audit_unavailable()).await?;
         Ok(Recorded::Unwritable)
     }
@@ -154,11 +167,19 @@ impl Ctx {
     where
         Fut: Future<Output = Result<T, wawp::Error>>,
     {
+        let call_label = match entry.action {
+            Action::Verify => WawpCall::Verify,
+            _ => WawpCall::Send,
+        };
         let Recorded::Row(row) = self.record(msg, update, entry).await? else {
             return Ok(());
         };
+        let started = std::time::Instant::now();
         let result = call().await;
+        let kind = result.as_ref().map(drop).map_err(wawp::Error::kind);
+        self.metrics.wawp_call(call_label, started.elapsed(), kind);
         let finish = finish(&result);
+        metrics::note_audited(finish.outcome);
         if let Err(err) = self
             .db
             .finish_audit(row, finish.outcome, finish.job_id, finish.error_kind)

@@ -1,0 +1,131 @@
+//! Reaching Telegram at start (issue 13 item 3): every failure is logged
+//! with the Bot API URL and a hint at `TELEGRAM_API_URL`, and tried again
+//! with back-off instead of ending the process; only a rejected token stops
+//! the start (exit 2), since waiting cannot fix it.
+
+use std::future::Future;
+use std::time::Duration;
+
+use teloxide::{ApiError, RequestError};
+use url::Url;
+
+use crate::app::RunError;
+use crate::listener::Stop;
+use crate::ops::{Metrics, TelegramErrorLabel};
+use crate::telemetry::describe_telegram_error;
+use crate::webhook::RegisterError;
+
+/// The first wait after a failed start-up call.
+const FIRST_WAIT: Duration = Duration::from_secs(1);
+/// The longest wait between two tries.
+const MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// One failed start-up call, described without URL, token or text.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    description: String,
+    token_rejected: bool,
+    label: TelegramErrorLabel,
+}
+
+impl From<RequestError> for Failure {
+    fn from(err: RequestError) -> Self {
+        Failure {
+            description: describe_telegram_error(&err),
+            // teloxide maps both 401 (a revoked or wrong token) and 404 (a
+            // malformed one: the method URL embeds it) here. Retrying helps
+            // neither.
+            token_rejected: matches!(err, RequestError::Api(ApiError::InvalidToken)),
+            label: TelegramErrorLabel::from(&err),
+        }
+    }
+}
+
+impl From<RegisterError> for Failure {
+    fn from(err: RegisterError) -> Self {
+        Failure {
+            token_rejected: err.is_invalid_token(),
+            description: err.to_string(),
+            label: TelegramErrorLabel::Api,
+        }
+    }
+}
+
+/// The Bot API URL as shown in logs and errors: no user, password, query.
+pub(crate) fn shown_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
+/// Runs `attempt` (`what` names the call) until it succeeds; `Ok(None)` when
+/// `stop` came first. A rejected token is [`RunError::TelegramToken`].
+pub(crate) async fn with_backoff<T, E, F, Fut>(
+    api_url: &Url,
+    what: &str,
+    stop: &Stop,
+    metrics: &Metrics,
+    mut attempt: F,
+) -> Result<Option<T>, RunError>
+where
+    E: Into<Failure>,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let url = shown_url(api_url);
+    let mut wait = FIRST_WAIT;
+    let mut tries = 0u32;
+    loop {
+        tries += 1;
+        let result = tokio::select! {
+            _ = stop.wait() => return Ok(None),
+            result = attempt() => result,
+        };
+        let failure: Failure = match result {
+            Ok(value) => {
+                if tries > 1 {
+                    tracing::info!(url = %url, tries, "reached the Telegram Bot API");
+                }
+                metrics.telegram_ok();
+                return Ok(Some(value));
+            }
+            Err(err) => err.into(),
+        };
+        metrics.telegram_error(failure.label);
+        if failure.token_rejected {
+            return Err(RunError::TelegramToken(format!(
+                "{}; Bot API at {url}",
+                failure.description
+            )));
+        }
+        tracing::warn!(
+            url = %url,
+            call = what,
+            tries,
+            retry_in_s = wait.as_secs(),
+            error = %failure.description,
+            "cannot reach the Telegram Bot API at {url}; retrying (if this machine reaches Telegram through another Bot API server, set TELEGRAM_API_URL)"
+        );
+        tokio::select! {
+            _ = stop.wait() => return Ok(None),
+            _ = tokio::time::sleep(wait) => {}
+        }
+        wait = (wait * 2).min(MAX_WAIT);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shown_url_drops_credentials_and_query() {
+        let url: Url = "https://user:pw@bots.example:8443/api/?key=k#f"
+            .parse()
+            .unwrap();
+        assert_eq!(shown_url(&url), "https://bots.example:8443/api/");
+    }
+}

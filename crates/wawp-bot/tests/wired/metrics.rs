@@ -1,0 +1,202 @@
+//! `--metrics-listen` on the running bot: commands move the metrics, and
+//! `/readyz` follows the database and the Telegram round trips.
+
+use std::time::Duration;
+
+use crate::common::*;
+use crate::free_addr;
+use crate::http::{self, sample};
+
+async fn metrics_until(
+    addr: std::net::SocketAddr,
+    what: &str,
+    check: impl Fn(&str) -> bool,
+) -> String {
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, text) = http::get(addr, "/metrics").await;
+        assert_eq!(status, 200);
+        if check(&text) {
+            return text;
+        }
+        assert!(
+            std::time::Instant::now() < end,
+            "timed out waiting for {what}; /metrics:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_move_the_metrics_by_name_and_outcome_without_user_labels() {
+    let telegram = FakeTelegram::start().await;
+    let wawp = CountingWawp::start().await;
+    let (_dir, db) = temp_db();
+    let addr = free_addr();
+    let mut config = config(&telegram, &wawp.base_url, db);
+    config.metrics_listen = Some(addr);
+    let bot = TestBot::start(&telegram, config).await;
+
+    assert_eq!(http::get(addr, "/healthz").await, (200, "ok\n".to_owned()));
+    telegram
+        .ask(private_message(ADMIN, &format!("/send {PHONE} en")))
+        .await;
+    let code = last_code(&wawp);
+    telegram
+        .ask(private_message(ADMIN, &format!("/verify {PHONE} {code}")))
+        .await;
+    telegram
+        .ask(private_message(STRANGER, &format!("/send {PHONE} en")))
+        .await;
+    telegram.ask(private_message(ADMIN, "/send 12")).await;
+    telegram.ask(private_message(ADMIN, "/whoami")).await;
+
+    let text = metrics_until(addr, "five command samples", |text| {
+        sample(
+            text,
+            r#"wawp_bot_commands_total{command="whoami",outcome="answered"}"#,
+        )
+        .is_some()
+    })
+    .await;
+    for (series, value) in [
+        (
+            r#"wawp_bot_commands_total{command="send",outcome="sent"}"#,
+            1.0,
+        ),
+        (
+            r#"wawp_bot_commands_total{command="verify",outcome="verified"}"#,
+            1.0,
+        ),
+        (
+            r#"wawp_bot_commands_total{command="send",outcome="refused"}"#,
+            1.0,
+        ),
+        (
+            r#"wawp_bot_commands_total{command="send",outcome="invalid"}"#,
+            1.0,
+        ),
+        (
+            r#"wawp_bot_commands_total{command="whoami",outcome="answered"}"#,
+            1.0,
+        ),
+        (
+            r#"wawp_bot_wawp_call_duration_seconds_count{call="send"}"#,
+            1.0,
+        ),
+        (
+            r#"wawp_bot_wawp_call_duration_seconds_count{call="verify"}"#,
+            1.0,
+        ),
+        ("wawp_bot_updates_in_flight", 0.0),
+    ] {
+        assert_eq!(sample(&text, series), Some(value), "{series} in\n{text}");
+    }
+    assert!(
+        sample(&text, "wawp_bot_telegram_last_success_timestamp_seconds").is_some_and(|t| t > 0.0),
+        "{text}"
+    );
+    for private in [CHAT_ID, &ADMIN.to_string(), &STRANGER.to_string(), &code] {
+        assert!(!text.contains(private), "{private} in /metrics:\n{text}");
+    }
+
+    // A failed Wawp call is counted by kind; a failed Bot API call by kind.
+    telegram
+        .ask(private_message(ADMIN, &format!("/verify {PHONE} 000000")))
+        .await;
+    telegram.fail("getUpdates", Fault::DropConnection, 1);
+    let text = metrics_until(addr, "the error counters", |text| {
+        text.contains(r#"wawp_bot_wawp_errors_total{call="verify""#)
+            && text.contains("wawp_bot_telegram_errors_total{kind=")
+    })
+    .await;
+    assert_eq!(
+        sample(
+            &text,
+            r#"wawp_bot_commands_total{command="verify",outcome="failed"}"#
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_fails_while_the_database_cannot_be_written_and_recovers() {
+    let telegram = FakeTelegram::start().await;
+    let wawp = CountingWawp::start().await;
+    let (_dir, db) = temp_db();
+    let addr = free_addr();
+    let mut config = config(&telegram, &wawp.base_url, db.clone());
+    config.metrics_listen = Some(addr);
+    let bot = TestBot::start(&telegram, config).await;
+
+    let (status, body) = http::get(addr, "/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("database: ok") && body.contains("telegram: ok"),
+        "{body}"
+    );
+
+    // Another process holds the write lock: the audit log cannot be written.
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let (status, body) = http::get(addr, "/readyz").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("database: FAILING"), "{body}");
+    assert!(body.contains("telegram: ok"), "{body}");
+    // A /send meanwhile is refused for the audit log, and counted so.
+    let reply = telegram
+        .ask(private_message(ADMIN, &format!("/send {PHONE} en")))
+        .await;
+    assert!(
+        reply.text.contains("audit log cannot be written"),
+        "{}",
+        reply.text
+    );
+    metrics_until(addr, "the audit_unavailable sample", |text| {
+        sample(
+            text,
+            r#"wawp_bot_commands_total{command="send",outcome="audit_unavailable"}"#,
+        ) == Some(1.0)
+    })
+    .await;
+    assert_eq!(wawp.requests(), 0);
+
+    holder.execute_batch("ROLLBACK").unwrap();
+    let (status, body) = http::get(addr, "/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_fails_while_telegram_has_not_answered_yet() {
+    let telegram = FakeTelegram::start().await;
+    telegram.set_down(true);
+    let wawp = CountingWawp::start().await;
+    let (_dir, db) = temp_db();
+    let addr = free_addr();
+    let mut config = config(&telegram, &wawp.base_url, db);
+    config.metrics_listen = Some(addr);
+    let bot = crate::Running::start(config);
+    wawp_testkit::wait::until("the ops server", Duration::from_secs(10), || {
+        std::net::TcpStream::connect(addr).ok()
+    })
+    .await;
+    let (status, body) = http::get(addr, "/readyz").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body.contains("telegram: FAILING: no successful round trip yet"),
+        "{body}"
+    );
+    assert_eq!(http::get(addr, "/healthz").await.0, 200);
+    telegram.set_down(false);
+    // teloxide waits 10 s after a 5xx before reporting it: a generous guard.
+    wawp_testkit::wait::until("the bot to poll", Duration::from_secs(40), || {
+        (!telegram.calls_to("getUpdates").is_empty()).then_some(())
+    })
+    .await;
+    let (status, body) = http::get(addr, "/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    bot.stop().await;
+}
