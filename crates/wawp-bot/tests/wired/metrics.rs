@@ -100,23 +100,40 @@ async fn commands_move_the_metrics_by_name_and_outcome_without_user_labels() {
         assert!(!text.contains(private), "{private} in /metrics:\n{text}");
     }
 
-    // A failed Wawp call is counted by kind; a failed Bot API call by kind.
+    // A wrong code is a verify outcome, not a failed Wawp call; a second
+    // send within Wawp's cooldown is a failed call, counted by kind; a failed
+    // Bot API call is counted by kind.
     telegram
         .ask(private_message(ADMIN, &format!("/verify {PHONE} 000000")))
         .await;
+    telegram
+        .ask(private_message(ADMIN, &format!("/send {PHONE} en")))
+        .await;
     telegram.fail("getUpdates", Fault::DropConnection, 1);
     let text = metrics_until(addr, "the error counters", |text| {
-        text.contains(r#"wawp_bot_wawp_errors_total{call="verify""#)
+        text.contains(r#"wawp_bot_wawp_errors_total{call="send""#)
             && text.contains("wawp_bot_telegram_errors_total{kind=")
     })
     .await;
-    assert_eq!(
-        sample(
-            &text,
-            r#"wawp_bot_commands_total{command="verify",outcome="failed"}"#
+    for (series, value) in [
+        (
+            r#"wawp_bot_commands_total{command="verify",outcome="failed"}"#,
+            Some(1.0),
         ),
-        Some(1.0),
-        "{text}"
+        (
+            r#"wawp_bot_commands_total{command="send",outcome="failed"}"#,
+            Some(1.0),
+        ),
+        (
+            r#"wawp_bot_wawp_call_duration_seconds_count{call="verify"}"#,
+            Some(2.0),
+        ),
+    ] {
+        assert_eq!(sample(&text, series), value, "{series} in\n{text}");
+    }
+    assert!(
+        !text.contains(r#"wawp_bot_wawp_errors_total{call="verify""#),
+        "a wrong code is not a failed call:\n{text}"
     );
     bot.stop().await;
 }
