@@ -219,18 +219,7 @@ async fn audit_export_works_on_postgresql() {
     };
     // A schema of its own (the store tests drop it once this process has ended).
     let schema = format!("store_test_{}_export", std::process::id());
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-        .batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
-        ))
-        .await
-        .unwrap();
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    let url = wawp_testkit::postgres::fresh_schema(&url, &schema).await;
 
     let clock = Arc::new(ManualClock::at(
         Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap(),
@@ -257,8 +246,4 @@ async fn audit_export_works_on_postgresql() {
         lines[1],
         "2,2026-01-20T12:00:00.000Z,20,43,alice,send,+20•••••7890,,sent,,,1,true"
     );
-    client
-        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-        .await
-        .unwrap();
 }

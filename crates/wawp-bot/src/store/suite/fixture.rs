@@ -97,14 +97,7 @@ pub(crate) async fn postgres_fixture(url: &str) -> Fixture {
             .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
             .await;
     }
-    client
-        .batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
-        ))
-        .await
-        .unwrap();
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    let url = wawp_testkit::postgres::fresh_schema(url, &schema).await;
     Fixture {
         target: StoreTarget::Postgres(SecretString::from(url)),
         clock: Arc::new(ManualClock::new()),
