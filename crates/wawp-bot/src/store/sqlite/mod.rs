@@ -18,9 +18,9 @@ mod ops;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
 use super::StoreError;
 
@@ -88,9 +88,13 @@ impl SqliteStore {
     ) -> Result<SqliteStore, StoreError> {
         let setup = |conn: &mut Connection| -> Result<(), rusqlite::Error> {
             conn.busy_timeout(busy_timeout)?;
-            // `journal_mode` answers with the mode in force (in-memory stays "memory").
-            let _mode: String =
-                conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+            // `journal_mode` answers with the mode in force (in-memory stays
+            // "memory"). Switching a fresh file to WAL while another process
+            // does the same can fail with BUSY at once, without the busy
+            // handler being called: retry it for as long as a write would wait.
+            let _mode: String = retry_busy(busy_timeout, || {
+                conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            })?;
             conn.pragma_update(None, "synchronous", "FULL")
         };
         setup(&mut conn).map_err(|e| open_error(&location, e))?;
@@ -183,6 +187,30 @@ fn open_error(location: &str, err: rusqlite::Error) -> StoreError {
 /// Applies the migrations not yet applied. The version is read inside an
 /// immediate (write-locked) transaction, so two processes starting on one
 /// fresh file never both run a migration.
+/// Runs `op` again while SQLite answers BUSY or LOCKED, for at most `timeout`
+/// (pauses of 1 ms doubling to 50 ms). Only for statements SQLite may refuse
+/// without calling the busy handler; on the blocking pool, never on a runtime
+/// worker.
+fn retry_busy<T>(
+    timeout: Duration,
+    mut op: impl FnMut() -> Result<T, rusqlite::Error>,
+) -> Result<T, rusqlite::Error> {
+    let deadline = Instant::now() + timeout;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match op() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                    && Instant::now() + pause < deadline =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn migrate(conn: &mut Connection, location: &str) -> Result<(), StoreError> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)

@@ -206,16 +206,19 @@ async fn retention_prunes_old_rows_and_export_writes_csv() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn several_processes_starting_on_a_fresh_database_migrate_once() {
-    for f in fixtures().await {
-        let openers: Vec<_> = (0..6)
-            .map(|_| {
-                let target = f.target.clone();
-                tokio::spawn(async move { crate::store::Store::open(&target).await })
-            })
-            .collect();
-        for opener in openers {
-            let store = opener.await.unwrap().unwrap_or_else(|e| panic!("{e}"));
-            store.check_writable().await.unwrap();
+    // Several fresh databases: the race between openers is narrow.
+    for _round in 0..8 {
+        for f in fixtures().await {
+            let openers: Vec<_> = (0..6)
+                .map(|_| {
+                    let target = f.target.clone();
+                    tokio::spawn(async move { crate::store::Store::open(&target).await })
+                })
+                .collect();
+            for opener in openers {
+                let store = opener.await.unwrap().unwrap_or_else(|e| panic!("{e}"));
+                store.check_writable().await.unwrap();
+            }
         }
     }
 }
