@@ -157,7 +157,7 @@ async fn serve(
         menus: Arc::default(),
         limiter: SendLimit {
             limit: config.send_limit,
-            window: Duration::from_secs(60),
+            window: config.send_window,
         },
         metrics: metrics.clone(),
     };

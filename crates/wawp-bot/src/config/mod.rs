@@ -39,6 +39,8 @@ pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
 pub const DEFAULT_DB: &str = "wawp-bot.sqlite3";
 /// Default sends per admin per minute.
 pub const DEFAULT_SEND_LIMIT: NonZeroU32 = NonZeroU32::new(10).unwrap();
+/// The window the send limit counts in.
+pub const SEND_WINDOW: Duration = Duration::from_secs(60);
 /// Default maximum age of a command, in seconds.
 pub const DEFAULT_MAX_UPDATE_AGE: u64 = 120;
 /// Default time the in-flight commands get after SIGTERM (below systemd's 30 s).
@@ -89,6 +91,9 @@ pub struct Config {
     pub store: StoreTarget,
     /// `WAWP_BOT_SEND_LIMIT`.
     pub send_limit: NonZeroU32,
+    /// The window `send_limit` counts in: one minute (not a setting; tests
+    /// lengthen it so a slow run cannot slide it).
+    pub send_window: Duration,
     /// `WAWP_BOT_MAX_UPDATE_AGE`.
     pub max_update_age: Duration,
     /// How long one `getUpdates` long poll may wait (not a setting; tests shorten it).
@@ -232,6 +237,7 @@ impl Config {
             wawp,
             store,
             send_limit: DEFAULT_SEND_LIMIT,
+            send_window: SEND_WINDOW,
             max_update_age: Duration::from_secs(DEFAULT_MAX_UPDATE_AGE),
             poll_timeout: Duration::from_secs(10),
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
@@ -317,6 +323,7 @@ impl Config {
                 .db
                 .unwrap_or_else(|| StoreTarget::Sqlite(PathBuf::from(DEFAULT_DB))),
             send_limit: cli.send_limit.unwrap_or(DEFAULT_SEND_LIMIT),
+            send_window: SEND_WINDOW,
             max_update_age: Duration::from_secs(
                 cli.max_update_age.unwrap_or(DEFAULT_MAX_UPDATE_AGE),
             ),
