@@ -189,9 +189,9 @@ fn fsync_p50(dir: &Path) -> anyhow::Result<f64> {
 }
 
 /// Pairs each chat's replies, in order, with the first hand-out of each of
-/// its updates, in order (an admin has one command outstanding at a time;
-/// an update handed out again is timed from its first hand-out). Returns
-/// the latencies and the replies that matched no command.
+/// its updates, in order (an update handed out again is timed from its
+/// first hand-out). Returns the latencies and the replies that matched no
+/// command.
 fn latencies(handed_out: &[HandedOut], sent: &[Sent]) -> (Vec<Duration>, usize) {
     let mut firsts: HashMap<i64, Vec<Instant>> = HashMap::new();
     let mut seen = std::collections::HashSet::new();
@@ -202,39 +202,18 @@ fn latencies(handed_out: &[HandedOut], sent: &[Sent]) -> (Vec<Duration>, usize) 
             firsts.entry(chat).or_default().push(h.at);
         }
     }
-    let mut next: HashMap<i64, usize> = HashMap::new();
-    let mut out = Vec::with_capacity(sent.len());
-    let mut unmatched = 0;
-    for s in sent {
-        let i = next.entry(s.chat_id).or_default();
-        match firsts.get(&s.chat_id).and_then(|f| f.get(*i)) {
-            Some(at) if *at <= s.at => {
-                out.push(s.at - *at);
-                *i += 1;
-            }
-            _ => unmatched += 1,
-        }
-    }
-    (out, unmatched)
+    crate::pairing::pair(&firsts, sent)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pairing::sent;
 
     fn handed(update_id: i64, chat: i64, at: Instant) -> HandedOut {
         HandedOut {
             update_id,
             chat_id: Some(chat),
-            at,
-        }
-    }
-
-    fn sent(chat_id: i64, at: Instant) -> Sent {
-        Sent {
-            chat_id,
-            text: "sent".into(),
-            parse_mode: None,
             at,
         }
     }

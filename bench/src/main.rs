@@ -7,12 +7,14 @@ mod client;
 mod floor_server;
 mod load;
 mod memory;
+mod pairing;
 mod sandbox;
+mod webhook;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
-use wawp_bench_report::{ClientRun, Report, Variant};
+use clap::{CommandFactory, Parser, Subcommand};
+use wawp_bench_report::{ClientRun, Report, Store, Variant};
 
 #[derive(Debug, Parser)]
 #[command(about = "wawp-rs benchmarks; each run prints one JSON report line")]
@@ -61,6 +63,29 @@ enum Scenario {
         /// Admins sending them, each waiting for its reply before the next.
         #[arg(long, default_value_t = 10)]
         admins: usize,
+    },
+    /// Admins' /send commands POSTed to `wawp-bot` replicas in webhook mode
+    /// (and sandbox mode) sharing one store.
+    Webhook {
+        /// The wawp-bot binary to start.
+        #[arg(long)]
+        binary: PathBuf,
+        /// Commands in all.
+        #[arg(long, default_value_t = 1_000)]
+        commands: usize,
+        /// Admins sending them, each waiting for its reply before the next.
+        #[arg(long, default_value_t = 10)]
+        admins: usize,
+        /// wawp-bot processes; admin a's command k goes to replica (a + k) % R.
+        #[arg(long, default_value_t = 1)]
+        replicas: usize,
+        /// The store they share: sqlite (a file in a temporary folder) or
+        /// postgres (a fresh schema, dropped after the run).
+        #[arg(long)]
+        store: Store,
+        /// The PostgreSQL server for --store postgres.
+        #[arg(long, env = "WAWP_BOT_TEST_PG", hide_env_values = true)]
+        pg_url: Option<String>,
     },
 }
 
@@ -111,6 +136,32 @@ fn main() -> anyhow::Result<()> {
             commands,
             admins,
         } => Report::Bot(runtime.block_on(bot::run(&binary, commands, admins))?),
+        Scenario::Webhook {
+            binary,
+            commands,
+            admins,
+            replicas,
+            store,
+            pg_url,
+        } => {
+            if store == Store::Postgres && pg_url.is_none() {
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::MissingRequiredArgument,
+                        "--store postgres needs --pg-url or WAWP_BOT_TEST_PG: the server to use",
+                    )
+                    .exit();
+            }
+            let options = webhook::Options {
+                binary: &binary,
+                commands,
+                admins,
+                replicas,
+                store,
+                pg_url: pg_url.as_deref(),
+            };
+            Report::Webhook(runtime.block_on(webhook::run(&options))?)
+        }
     };
     println!("{}", report.to_line());
     Ok(())

@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 mod summary;
+mod webhook;
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,6 +13,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use summary::{CDF_POINTS, Summary};
+pub use webhook::{Store, UnknownStore, WebhookRun};
 
 /// Which client makes the requests in the client scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -82,6 +84,8 @@ pub enum Report {
     Sandbox(SandboxRun),
     /// The `wawp-bot` binary answering admins' commands.
     Bot(BotRun),
+    /// `wawp-bot` replicas in webhook mode on one store.
+    Webhook(WebhookRun),
 }
 
 /// One run of the client scenario.
@@ -139,6 +143,7 @@ impl Report {
             Report::Client(r) => &r.summary,
             Report::Sandbox(r) => &r.summary,
             Report::Bot(r) => &r.summary,
+            Report::Webhook(r) => &r.summary,
         }
     }
 
@@ -176,6 +181,33 @@ mod tests {
         let stdout = format!("a log line\n{}\n", report.to_line());
         assert_eq!(Report::from_stdout(&stdout).unwrap(), report);
         assert!(report.to_line().starts_with(r#"{"scenario":"bot","#));
+    }
+
+    #[test]
+    fn a_webhook_report_reads_back_with_its_store() {
+        let report = Report::Webhook(WebhookRun {
+            store: Store::Postgres,
+            replicas: 3,
+            admins: 10,
+            summary: Summary::new(vec![Duration::from_millis(4)], 0, Duration::from_secs(1)),
+            startup_ms: 80.0,
+            retries: 2,
+        });
+        let line = report.to_line();
+        assert!(
+            line.starts_with(r#"{"scenario":"webhook","store":"postgres","replicas":3,"#),
+            "{line}"
+        );
+        assert_eq!(Report::from_stdout(&line).unwrap(), report);
+    }
+
+    #[test]
+    fn stores_parse_from_their_names_only() {
+        for s in Store::ALL {
+            assert_eq!(s.as_str().parse::<Store>().unwrap(), s);
+        }
+        let err = "mysql".parse::<Store>().unwrap_err();
+        assert!(err.to_string().contains("use sqlite or postgres"));
     }
 
     #[test]

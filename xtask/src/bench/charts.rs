@@ -8,8 +8,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use wawp_bench_report::{CDF_POINTS, Summary};
 
-use super::plan::CLIENT_ROWS;
+use super::plan::{CLIENT_ROWS, WEBHOOK_ROWS};
 use super::render::client::name;
+use super::render::webhook::row_name;
 use super::results::Figures;
 use super::spread::Spread;
 
@@ -23,11 +24,12 @@ const COLOURS: [RGBColor; 4] = [
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
-/// Draws the three charts into `dir` under the given file names.
+/// Draws the four charts into `dir` under the given file names.
 pub fn draw(dir: &Path, f: &Figures, names: &super::render::Charts) -> Result<()> {
     client(&dir.join(names.client), f)?;
     sandbox(&dir.join(names.sandbox), f)?;
     bot(&dir.join(names.bot), f)?;
+    webhook(&dir.join(names.webhook), f)?;
     Ok(())
 }
 
@@ -123,7 +125,7 @@ fn client(path: &Path, f: &Figures) -> Result<()> {
 
 /// One line of medians with min–max whiskers, against a log x axis.
 struct Line {
-    label: &'static str,
+    label: String,
     points: Vec<(f64, Spread)>,
 }
 
@@ -135,6 +137,11 @@ fn whiskers(
     lines: &[Line],
     target: Option<(f64, &'static str)>,
 ) -> Result<()> {
+    // A row with no runs (not measured) has no points to draw.
+    let lines: Vec<&Line> = lines
+        .iter()
+        .filter(|l| l.points.iter().all(|p| p.1.median.is_finite()) && !l.points.is_empty())
+        .collect();
     let xs: Vec<f64> = lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.0))
@@ -182,7 +189,7 @@ fn whiskers(
                 colour.stroke_width(2),
             ))
             .map_err(err)?
-            .label(line.label)
+            .label(line.label.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
         chart
             .draw_series(
@@ -231,7 +238,7 @@ fn sandbox(path: &Path, f: &Figures) -> Result<()> {
             .collect()
     };
     let throughput = [Line {
-        label: "sends/s (median, min–max)",
+        label: "sends/s (median, min–max)".into(),
         points: points(|s| s.rps),
     }];
     whiskers(
@@ -243,7 +250,7 @@ fn sandbox(path: &Path, f: &Figures) -> Result<()> {
         Some((20_000.0, "target ≥ 20,000/s")),
     )?;
     let p99 = [Line {
-        label: "p99 (median, min–max)",
+        label: "p99 (median, min–max)".into(),
         points: points(|s| s.p99_us / 1e3),
     }];
     whiskers(
@@ -274,11 +281,11 @@ fn bot(path: &Path, f: &Figures) -> Result<()> {
     };
     let lines = [
         Line {
-            label: "p50 (median, min–max)",
+            label: "p50 (median, min–max)".into(),
             points: points(|s| s.p50_us / 1e3),
         },
         Line {
-            label: "p99 (median, min–max)",
+            label: "p99 (median, min–max)".into(),
             points: points(|s| s.p99_us / 1e3),
         },
     ];
@@ -289,6 +296,58 @@ fn bot(path: &Path, f: &Figures) -> Result<()> {
         "ms",
         &lines,
         Some((5.0, "p50 target 5 ms")),
+    )?;
+    root.present().map_err(err)
+}
+
+/// Webhook replicas: commands/s, p50 and p99 against concurrent admins,
+/// one line per store and replica count.
+fn webhook(path: &Path, f: &Figures) -> Result<()> {
+    let root = SVGBackend::new(path, (1200, SIZE.1)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let lines = |metric: fn(&Summary) -> f64| -> Vec<Line> {
+        WEBHOOK_ROWS
+            .iter()
+            .map(|&(store, replicas)| Line {
+                label: row_name(store, replicas),
+                points: f
+                    .plan
+                    .webhook_admins
+                    .iter()
+                    .filter_map(|&a| {
+                        let runs = f.webhook(store, replicas, a);
+                        let s = Spread::of(runs.iter().map(|r| metric(&r.summary)).collect());
+                        (!runs.is_empty()).then_some((a as f64, s))
+                    })
+                    .collect(),
+            })
+            .collect()
+    };
+    let panels = root.split_evenly((1, 3));
+    let x = "concurrent admins (log scale)";
+    whiskers(
+        &panels[0],
+        "webhook: commands/s",
+        x,
+        "commands per second",
+        &lines(|s| s.rps),
+        None,
+    )?;
+    whiskers(
+        &panels[1],
+        "webhook: p50",
+        x,
+        "ms",
+        &lines(|s| s.p50_us / 1e3),
+        None,
+    )?;
+    whiskers(
+        &panels[2],
+        "webhook: p99",
+        x,
+        "ms",
+        &lines(|s| s.p99_us / 1e3),
+        None,
     )?;
     root.present().map_err(err)
 }
@@ -312,5 +371,28 @@ mod tests {
         assert!(read(CHARTS.sandbox).contains("sandbox throughput"));
         let bot = read(CHARTS.bot);
         assert!(bot.contains("p50 target 5 ms") && bot.contains("concurrent admins"));
+        let webhook = read(CHARTS.webhook);
+        assert!(webhook.contains("webhook: commands/s") && webhook.contains("webhook: p99"));
+        assert!(
+            webhook.contains("PostgreSQL, 3 replicas") && webhook.contains("SQLite, 1 replica")
+        );
+    }
+
+    #[test]
+    fn rows_not_measured_are_left_out_of_the_webhook_chart() {
+        let mut f = sample(Plan::full());
+        for round in &mut f.rounds {
+            round
+                .retain(|r| !matches!(r, wawp_bench_report::Report::Webhook(w) if w.replicas == 3));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        draw(dir.path(), &f, &CHARTS).unwrap();
+        let webhook = std::fs::read_to_string(dir.path().join(CHARTS.webhook)).unwrap();
+        assert!(webhook.contains("PostgreSQL, 1 replica"));
+        assert!(!webhook.contains("3 replicas") && !webhook.contains("NaN"));
+        // Figures made before the webhook scenario: an empty chart, no error.
+        let mut plan = Plan::full();
+        plan.webhook_admins.clear();
+        draw(dir.path(), &sample(plan), &CHARTS).unwrap();
     }
 }

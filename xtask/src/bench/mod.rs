@@ -12,6 +12,11 @@
 //! checks that each completes without errors, draws the charts into
 //! `target/bench-smoke/` and writes nothing in the tree: CI runs it so the
 //! benchmarks keep working, and it asserts no timing.
+//!
+//! The webhook rows on PostgreSQL use the server `WAWP_BOT_TEST_PG` names,
+//! else the one `crates/wawp-bot/scripts/start-test-postgres.sh` starts;
+//! with neither they are left out with a notice, and BENCHMARKS.md says
+//! they were not measured.
 
 mod build_cost;
 mod callgrind;
@@ -28,7 +33,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use plan::{Binaries, Plan};
+use plan::{Binaries, Plan, Scenario};
 use results::{Figures, Provenance};
 
 /// What to measure.
@@ -137,7 +142,8 @@ fn build(root: &Path, profile: &str) -> Result<Binaries> {
 fn figures(root: &Path, profile: &str, runs: usize, provenance: Provenance) -> Result<Figures> {
     let bins = build(root, profile)?;
     let plan = Plan::full();
-    let rounds = measure::rounds(&plan, &plan.scenarios(), &bins, runs)?;
+    let (scenarios, pg_url, no_postgres) = with_postgres(root, &plan);
+    let rounds = measure::rounds(&plan, &scenarios, &bins, runs, pg_url.as_deref())?;
     let bot_size = std::fs::metadata(&bins.bot)?.len();
     let incremental = Some(build_cost::incremental(root)?);
     Ok(Figures {
@@ -146,21 +152,42 @@ fn figures(root: &Path, profile: &str, runs: usize, provenance: Provenance) -> R
         plan,
         bot_size,
         incremental,
+        no_postgres,
         rounds,
     })
+}
+
+/// The plan's scenarios and the PostgreSQL server for those that need one;
+/// without a server, those are left out with a notice, and the reason is
+/// returned for BENCHMARKS.md.
+fn with_postgres(root: &Path, plan: &Plan) -> (Vec<Scenario>, Option<String>, Option<String>) {
+    let mut scenarios = plan.scenarios();
+    if !scenarios.iter().any(Scenario::needs_postgres) {
+        return (scenarios, None, None);
+    }
+    match measure::postgres(root) {
+        Ok(url) => (scenarios, Some(url), None),
+        Err(reason) => {
+            eprintln!("notice: {reason}: the PostgreSQL webhook rows are NOT measured");
+            scenarios.retain(|s| !s.needs_postgres());
+            (scenarios, None, Some(reason))
+        }
+    }
 }
 
 fn smoke(root: &Path) -> Result<()> {
     let bins = build(root, "dev")?;
     let plan = Plan::smoke();
     let provenance = Provenance::start(root, "cargo xtask bench --smoke");
-    let rounds = measure::rounds(&plan, &plan.scenarios(), &bins, 1)?;
+    let (scenarios, pg_url, no_postgres) = with_postgres(root, &plan);
+    let rounds = measure::rounds(&plan, &scenarios, &bins, 1, pg_url.as_deref())?;
     let figures = Figures {
         provenance: provenance.finish(),
         profile: "dev".into(),
         bot_size: std::fs::metadata(&bins.bot)?.len(),
         plan,
         incremental: None,
+        no_postgres: no_postgres.clone(),
         rounds,
     };
     let charts = cargo::target_dir(root).join("bench-smoke");
@@ -175,8 +202,12 @@ fn smoke(root: &Path) -> Result<()> {
         smoke: true,
     });
     println!("{markdown}");
+    let skipped = match &no_postgres {
+        Some(reason) => format!(" (except the PostgreSQL rows, NOT run: {reason})"),
+        None => String::new(),
+    };
     eprintln!(
-        "smoke run complete: every scenario ran without errors and the charts drew ({})",
+        "smoke run complete: every scenario ran without errors{skipped} and the charts drew ({})",
         charts.display()
     );
     Ok(())

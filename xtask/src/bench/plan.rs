@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use wawp_bench_report::{Report, Variant};
+use wawp_bench_report::{Report, Store, Variant};
 
 /// The counts of one figures run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,6 +22,13 @@ pub struct Plan {
     pub bot_commands: usize,
     /// Concurrent admins, one bot row each.
     pub admins: Vec<usize>,
+    /// Commands per webhook run (absent from results made before the
+    /// webhook scenario existed).
+    #[serde(default)]
+    pub webhook_commands: usize,
+    /// Concurrent admins, one group of [`WEBHOOK_ROWS`] each.
+    #[serde(default)]
+    pub webhook_admins: Vec<usize>,
 }
 
 /// The admins of the bot row the targets are about.
@@ -37,6 +44,8 @@ impl Plan {
             connections: vec![1, 8, 64, 256],
             bot_commands: 1_000,
             admins: vec![1, TARGET_ADMINS, 50],
+            webhook_commands: 1_000,
+            webhook_admins: vec![TARGET_ADMINS, 50],
         }
     }
 
@@ -49,6 +58,8 @@ impl Plan {
             connections: vec![1, 8, 64, 256],
             bot_commands: 60,
             admins: vec![1, TARGET_ADMINS, 50],
+            webhook_commands: 60,
+            webhook_admins: vec![TARGET_ADMINS, 50],
         }
     }
 
@@ -70,9 +81,26 @@ impl Plan {
         for &admins in &self.admins {
             all.push(Scenario::Bot { admins });
         }
+        for &admins in &self.webhook_admins {
+            for (store, replicas) in WEBHOOK_ROWS {
+                all.push(Scenario::Webhook {
+                    store,
+                    replicas,
+                    admins,
+                });
+            }
+        }
         all
     }
 }
+
+/// The webhook rows of each admin count: the store and the `wawp-bot`
+/// processes on it. The first is the baseline of the ratios.
+pub const WEBHOOK_ROWS: [(Store, usize); 3] = [
+    (Store::Sqlite, 1),
+    (Store::Postgres, 1),
+    (Store::Postgres, 3),
+];
 
 /// The client rows: each variant with the fmt subscriber, and `wawp` with
 /// none (the crate's own cost).
@@ -116,6 +144,15 @@ pub enum Scenario {
         /// Concurrent admins.
         admins: usize,
     },
+    /// Bot replicas in webhook mode on one store.
+    Webhook {
+        /// The store they share.
+        store: Store,
+        /// `wawp-bot` processes.
+        replicas: usize,
+        /// Concurrent admins.
+        admins: usize,
+    },
 }
 
 impl Scenario {
@@ -132,7 +169,23 @@ impl Scenario {
             }
             Scenario::Sandbox { connections } => format!("sandbox/{connections}"),
             Scenario::Bot { admins } => format!("bot/{admins}"),
+            Scenario::Webhook {
+                store,
+                replicas,
+                admins,
+            } => format!("webhook/{store}/{replicas}x/{admins}"),
         }
+    }
+
+    /// Whether the scenario needs a PostgreSQL server.
+    pub fn needs_postgres(&self) -> bool {
+        matches!(
+            self,
+            Scenario::Webhook {
+                store: Store::Postgres,
+                ..
+            }
+        )
     }
 
     /// The arguments of `wawp-bench` that run this scenario.
@@ -166,6 +219,20 @@ impl Scenario {
                 format!("--commands={}", plan.bot_commands),
                 format!("--admins={admins}"),
             ],
+            // The PostgreSQL server comes in the environment: its URL
+            // holds a password.
+            Scenario::Webhook {
+                store,
+                replicas,
+                admins,
+            } => vec![
+                "webhook".into(),
+                format!("--binary={}", bins.bot.display()),
+                format!("--commands={}", plan.webhook_commands),
+                format!("--admins={admins}"),
+                format!("--replicas={replicas}"),
+                format!("--store={store}"),
+            ],
         }
     }
 
@@ -184,6 +251,14 @@ impl Scenario {
                 r.connections == *connections
             }
             (Scenario::Bot { admins }, Report::Bot(r)) => r.admins == *admins,
+            (
+                Scenario::Webhook {
+                    store,
+                    replicas,
+                    admins,
+                },
+                Report::Webhook(r),
+            ) => r.store == *store && r.replicas == *replicas && r.admins == *admins,
             _ => false,
         }
     }
@@ -199,7 +274,10 @@ mod tests {
         let scenarios = plan.scenarios();
         assert_eq!(
             scenarios.len(),
-            plan.in_flight.len() * CLIENT_ROWS.len() + plan.connections.len() + plan.admins.len()
+            plan.in_flight.len() * CLIENT_ROWS.len()
+                + plan.connections.len()
+                + plan.admins.len()
+                + plan.webhook_admins.len() * WEBHOOK_ROWS.len()
         );
         assert!(plan.admins.contains(&TARGET_ADMINS));
         let bins = Binaries {
@@ -224,5 +302,100 @@ mod tests {
         );
         assert_eq!(quiet.label(), "client/wawp-quiet/64");
         assert!(scenarios.contains(&quiet));
+    }
+
+    #[test]
+    fn every_webhook_row_runs_at_ten_and_fifty_admins_with_its_own_arguments() {
+        let plan = Plan::full();
+        assert_eq!(plan.webhook_commands, 1_000);
+        let webhook: Vec<Scenario> = plan
+            .scenarios()
+            .into_iter()
+            .filter(|s| matches!(s, Scenario::Webhook { .. }))
+            .collect();
+        for admins in [TARGET_ADMINS, 50] {
+            for (store, replicas) in [
+                (Store::Sqlite, 1),
+                (Store::Postgres, 1),
+                (Store::Postgres, 3),
+            ] {
+                let row = Scenario::Webhook {
+                    store,
+                    replicas,
+                    admins,
+                };
+                assert!(webhook.contains(&row), "{} is missing", row.label());
+            }
+        }
+        assert_eq!(webhook.len(), 6);
+        let bins = Binaries {
+            bench: "b".into(),
+            sandbox: "s".into(),
+            bot: "w".into(),
+        };
+        let three = Scenario::Webhook {
+            store: Store::Postgres,
+            replicas: 3,
+            admins: 50,
+        };
+        assert_eq!(
+            three.args(&plan, &bins),
+            [
+                "webhook",
+                "--binary=w",
+                "--commands=1000",
+                "--admins=50",
+                "--replicas=3",
+                "--store=postgres"
+            ]
+        );
+        assert_eq!(three.label(), "webhook/postgres/3x/50");
+        assert!(three.needs_postgres());
+        let sqlite = Scenario::Webhook {
+            store: Store::Sqlite,
+            replicas: 1,
+            admins: 10,
+        };
+        assert!(!sqlite.needs_postgres() && !Scenario::Bot { admins: 10 }.needs_postgres());
+        let smoke = Plan::smoke();
+        assert!(smoke.webhook_commands < 100 && smoke.webhook_admins == plan.webhook_admins);
+    }
+
+    #[test]
+    fn a_webhook_report_answers_only_its_own_row() {
+        let runs = super::super::results::sample(Plan::smoke())
+            .rounds
+            .remove(0);
+        let row = |store, replicas, admins| Scenario::Webhook {
+            store,
+            replicas,
+            admins,
+        };
+        for (store, replicas, admins) in [(Store::Postgres, 3, 50), (Store::Sqlite, 1, 10)] {
+            let answering: Vec<&Report> = runs
+                .iter()
+                .filter(|r| row(store, replicas, admins).answered_by(r))
+                .collect();
+            assert!(
+                matches!(answering[..], [Report::Webhook(w)]
+                    if w.store == store && w.replicas == replicas && w.admins == admins),
+                "{answering:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn results_saved_before_the_webhook_scenario_still_read() {
+        let mut old = serde_json::to_value(Plan::full()).unwrap();
+        let fields = old.as_object_mut().unwrap();
+        fields.remove("webhook_commands");
+        fields.remove("webhook_admins");
+        let plan: Plan = serde_json::from_value(old).unwrap();
+        assert!(plan.webhook_admins.is_empty());
+        assert!(
+            plan.scenarios()
+                .iter()
+                .all(|s| !matches!(s, Scenario::Webhook { .. }))
+        );
     }
 }

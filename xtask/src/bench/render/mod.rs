@@ -5,6 +5,7 @@
 mod build;
 pub mod client;
 mod servers;
+pub mod webhook;
 
 use std::fmt::Write as _;
 
@@ -35,6 +36,7 @@ pub const CHARTS: Charts = Charts {
     client: "BENCHMARKS-client-latency.svg",
     sandbox: "BENCHMARKS-sandbox.svg",
     bot: "BENCHMARKS-bot.svg",
+    webhook: "BENCHMARKS-webhook.svg",
 };
 
 /// Chart file names.
@@ -45,6 +47,8 @@ pub struct Charts {
     pub sandbox: &'static str,
     /// Bot p50/p99 against admins.
     pub bot: &'static str,
+    /// Webhook replicas: throughput and latency against admins.
+    pub webhook: &'static str,
 }
 
 /// The whole of BENCHMARKS.md.
@@ -71,6 +75,7 @@ pub fn markdown(inputs: &Inputs) -> String {
     client::section(&mut out, f);
     servers::sandbox(&mut out, f);
     servers::bot(&mut out, f);
+    webhook::section(&mut out, f);
     build::section(&mut out, inputs);
     if let Some(analysis) = inputs.analysis {
         out.push('\n');
@@ -176,6 +181,8 @@ mod prose_tests {
             connections: vec![2, 32],
             bot_commands: 77,
             admins: vec![3, super::super::plan::TARGET_ADMINS],
+            webhook_commands: 88,
+            webhook_admins: vec![4],
         };
         let f = sample(plan);
         let md = markdown(&Inputs {
@@ -197,8 +204,13 @@ mod prose_tests {
         assert!(md.contains("| 32 | "), "{md}");
         assert!(md.contains("target ≤ 8 MiB: **missed**"), "{md}");
         assert!(md.contains("p50 under 5 ms: met"), "{md}");
+        assert!(
+            md.contains("88 `/send` commands per run from 4 admins"),
+            "{md}"
+        );
+        assert!(md.contains("| 4 | PostgreSQL | 3 | "), "{md}");
         assert!(md.ends_with("## Analysis\n"));
-        for chart in [CHARTS.client, CHARTS.sandbox, CHARTS.bot] {
+        for chart in [CHARTS.client, CHARTS.sandbox, CHARTS.bot, CHARTS.webhook] {
             assert!(md.contains(&format!("]({chart})")), "{chart} is not linked");
         }
     }
