@@ -35,30 +35,33 @@ impl Redactor<'_> {
         };
         // Very short values would mangle ordinary words and are not worth
         // hiding; real tokens are long.
-        let mut text = if self.token.len() >= 4 {
-            text.replace(self.token, "[redacted]")
+        let text = if self.token.len() >= 4 && text.contains(self.token) {
+            Cow::Owned(text.replace(self.token, "[redacted]"))
         } else {
-            text.into_owned()
+            text
         };
-        text = self.scrub_digit_runs(&text);
+        let text = self.scrub_digit_runs(text);
         if self.still_holds_a_secret(&text) {
             return WITHHELD.to_owned();
         }
-        text
+        text.into_owned()
     }
 
-    /// Replaces each run of digits and separators (`+20 123 456 7400`,
-    /// `(+20)1234567403`) whose digits contain the number with the masked
-    /// number, and one that contains the code with `[code]`.
-    fn scrub_digit_runs(&self, text: &str) -> String {
+    /// Replaces each run of digits and separators that holds the number
+    /// (or the code). Text without a digit comes back as it was, unread
+    /// twice and uncopied: the common case of a server message.
+    fn scrub_digit_runs<'t>(&self, text: Cow<'t, str>) -> Cow<'t, str> {
+        if !text.bytes().any(|b| b.is_ascii_digit()) {
+            return text;
+        }
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
+        let mut rest = &*text;
         while let Some(start) = rest.find(|c: char| c.is_ascii_digit() || c == '+' || c == '(') {
             let run_len = rest[start..]
                 .find(|c: char| !(c.is_ascii_digit() || is_separator(c)))
                 .unwrap_or(rest.len() - start);
             let run = &rest[start..start + run_len];
-            // Keep trailing separators (a space before the next word).
+            // Separators after the last digit are not part of the number.
             let end = run.rfind(|c: char| c.is_ascii_digit()).map_or(0, |i| i + 1);
             let (number, tail) = run.split_at(end);
             out.push_str(&rest[..start]);
@@ -66,46 +69,73 @@ impl Redactor<'_> {
             out.push_str(tail);
             rest = &rest[start + run_len..];
             if run_len == 0 {
-                // A lone `+` or `(` before a non-digit: copy it and move on.
+                // A lone '+' or '(' not followed by a digit: step over it.
                 let c = rest.chars().next().unwrap_or_default();
                 out.push(c);
                 rest = &rest[c.len_utf8()..];
             }
         }
         out.push_str(rest);
-        out
+        Cow::Owned(out)
     }
 
-    fn replace_number(&self, run: &str) -> Cow<'static, str> {
+    fn replace_number<'r>(&self, run: &'r str) -> Cow<'r, str> {
+        // Too few digits to hold the number or the code: nothing to collect.
+        let count = run.bytes().filter(u8::is_ascii_digit).count();
+        let shortest = self
+            .phone
+            .national()
+            .len()
+            .min(self.code.map_or(usize::MAX, str::len));
+        if count < shortest {
+            return Cow::Borrowed(run);
+        }
         let digits: String = run.chars().filter(char::is_ascii_digit).collect();
         if digits.contains(self.phone.chat_id()) || digits.contains(self.phone.national()) {
             Cow::Owned(self.phone.to_string())
         } else if self.code.is_some_and(|code| digits.contains(code)) {
             Cow::Borrowed("[code]")
         } else {
-            Cow::Owned(run.to_owned())
+            Cow::Borrowed(run)
         }
     }
 
-    /// Last line of defence: the token with markup and whitespace taken out
-    /// of the text, or the full number in its digits.
+    /// Whether the token survives once whitespace and markup tags are
+    /// removed (`tok<b>en</b>`, `tok en`), or the full number survives once
+    /// everything but digits is.
     fn still_holds_a_secret(&self, text: &str) -> bool {
-        let mut squeezed = String::with_capacity(text.len());
-        let mut in_tag = false;
-        for c in text.chars() {
-            match c {
-                '<' => in_tag = true,
-                '>' if in_tag => in_tag = false,
-                _ if in_tag || c.is_whitespace() => {}
-                _ => squeezed.push(c),
-            }
-        }
-        if self.token.len() >= 4 && squeezed.contains(self.token) {
+        if self.token.len() >= 4 && squeezed(text).contains(self.token) {
             return true;
         }
+        let chat_id = self.phone.chat_id();
+        if text.bytes().filter(u8::is_ascii_digit).count() < chat_id.len() {
+            return false;
+        }
         let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-        digits.contains(self.phone.chat_id())
+        digits.contains(chat_id)
     }
+}
+
+/// The text without markup tags and whitespace; borrowed when it has
+/// neither (an identifier such as a `job_id`).
+fn squeezed(text: &str) -> Cow<'_, str> {
+    if !text
+        .bytes()
+        .any(|b| b == b'<' || b.is_ascii_whitespace() || !b.is_ascii())
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut squeezed = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if in_tag || c.is_whitespace() => {}
+            _ => squeezed.push(c),
+        }
+    }
+    Cow::Owned(squeezed)
 }
 
 #[cfg(test)]
