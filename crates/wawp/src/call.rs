@@ -12,6 +12,10 @@ use crate::client::Inner;
 use crate::retry::{Failure, Op};
 use crate::{Error, ErrorKind};
 
+/// How far past the deadline an attempt bounded by reqwest's own timeout
+/// may end rather than pay for a timer of its own on every call.
+const DEADLINE_SLACK: Duration = Duration::from_millis(5);
+
 /// One attempt's result: the HTTP status and the value, or why it failed.
 pub(crate) type Attempt<T> = Result<(u16, T), Failure>;
 
@@ -44,8 +48,10 @@ where
             attempts += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
             // reqwest's own timeout bounds an attempt; a timer of our own is
-            // needed only when the deadline comes first.
-            let outcome = if remaining >= inner.timeout {
+            // needed only when the deadline comes first, by more than a few
+            // milliseconds (the first attempt under the default settings, a
+            // 30 s deadline and a 30 s timeout, needs none).
+            let outcome = if remaining + DEADLINE_SLACK >= inner.timeout {
                 attempt().await
             } else {
                 tokio::time::timeout(remaining, attempt())

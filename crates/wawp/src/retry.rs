@@ -30,7 +30,8 @@ use crate::Error;
 /// The whole call, every attempt and wait included, ends by the
 /// [`deadline`](RetryPolicy::deadline) (default 30 s): no retry starts
 /// whose wait would reach it, and an attempt still running then fails
-/// with [`Error::Timeout`].
+/// with [`Error::Timeout`] (within 5 ms of it: an attempt that reqwest's own
+/// timeout already ends that close to the deadline gets no extra timer).
 ///
 /// ```
 /// use std::time::Duration;
