@@ -78,7 +78,12 @@ async fn the_deadline_stops_retries() {
         .build()
         .unwrap();
     let err = client.send_otp(&phone()).await.unwrap_err();
-    assert_eq!(err.status(), Some(503));
+    // The last 503, or, on a loaded machine, the deadline cutting an attempt
+    // still in flight.
+    assert!(
+        err.status() == Some(503) || err.kind() == wawp::ErrorKind::Timeout,
+        "{err:?}"
+    );
     // Each wait is at least 100 ms: no more than 3 attempts fit in 300 ms.
     let attempts = received(&server).await.len();
     assert!((1..=3).contains(&attempts), "{attempts} attempts");
