@@ -33,7 +33,7 @@ pub struct VariantSpec {
 }
 
 /// The variants, first the base the others are compared with.
-pub const VARIANTS: [VariantSpec; 3] = [
+pub const VARIANTS: [VariantSpec; 4] = [
     VariantSpec {
         profile: "release",
         env: &[
@@ -56,6 +56,13 @@ pub const VARIANTS: [VariantSpec; 3] = [
         profile: "size-lto-s",
         env: &[],
         settings: "+ `opt-level = \"s\"`",
+        client: true,
+        strip_after: false,
+    },
+    VariantSpec {
+        profile: "size-lto-z",
+        env: &[],
+        settings: "`opt-level = \"z\"` instead of `\"s\"`",
         client: true,
         strip_after: false,
     },
