@@ -96,7 +96,7 @@ pub async fn run(binary: &Path, commands: usize, admins: usize) -> anyhow::Resul
         .args(["--admins", &admin_ids.join(",")])
         .arg("--db")
         .arg(dir.path().join("audit.sqlite3"))
-        .args(["--send-limit", "10000"])
+        .args(["--send-limit", "10000", "--reply-rate", "1000"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log_path)?)

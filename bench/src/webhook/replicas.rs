@@ -59,7 +59,7 @@ impl Replicas {
                 .args(["--admins", &admins.join(",")])
                 // In the environment: a PostgreSQL URL holds a password.
                 .env("WAWP_BOT_DB", setup.db)
-                .args(["--send-limit", "10000"])
+                .args(["--send-limit", "10000", "--reply-rate", "1000"])
                 .args(["--webhook-url", &format!("http://{listen}{PATH}")])
                 .args(["--listen", &listen.to_string()])
                 .stdin(Stdio::null())

@@ -146,7 +146,7 @@ async fn serve(
     let ctx = Ctx {
         bot: bot.clone(),
         me: me.clone(),
-        outbox: Outbox::default(),
+        outbox: Outbox::new(config.reply_rate.get()),
         db: db.clone(),
         wawp: backend.wawp.clone(),
         admins: Admins(Arc::new(config.admins.clone())),

@@ -39,6 +39,9 @@ pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
 pub const DEFAULT_DB: &str = "wawp-bot.sqlite3";
 /// Default sends per admin per minute.
 pub const DEFAULT_SEND_LIMIT: NonZeroU32 = NonZeroU32::new(10).unwrap();
+/// Default replies per second of one process (with bursts of 4, at most 26
+/// in any one second: under Telegram's ~30 per bot).
+pub const DEFAULT_REPLY_RATE: NonZeroU32 = NonZeroU32::new(22).unwrap();
 /// The window the send limit counts in.
 pub const SEND_WINDOW: Duration = Duration::from_secs(60);
 /// Default maximum age of a command, in seconds.
@@ -94,6 +97,8 @@ pub struct Config {
     /// The window `send_limit` counts in: one minute (not a setting; tests
     /// lengthen it so a slow run cannot slide it).
     pub send_window: Duration,
+    /// `WAWP_BOT_REPLY_RATE`.
+    pub reply_rate: NonZeroU32,
     /// `WAWP_BOT_MAX_UPDATE_AGE`.
     pub max_update_age: Duration,
     /// How long one `getUpdates` long poll may wait (not a setting; tests shorten it).
@@ -238,6 +243,7 @@ impl Config {
             store,
             send_limit: DEFAULT_SEND_LIMIT,
             send_window: SEND_WINDOW,
+            reply_rate: DEFAULT_REPLY_RATE,
             max_update_age: Duration::from_secs(DEFAULT_MAX_UPDATE_AGE),
             poll_timeout: Duration::from_secs(10),
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
@@ -324,6 +330,7 @@ impl Config {
                 .unwrap_or_else(|| StoreTarget::Sqlite(PathBuf::from(DEFAULT_DB))),
             send_limit: cli.send_limit.unwrap_or(DEFAULT_SEND_LIMIT),
             send_window: SEND_WINDOW,
+            reply_rate: cli.reply_rate.unwrap_or(DEFAULT_REPLY_RATE),
             max_update_age: Duration::from_secs(
                 cli.max_update_age.unwrap_or(DEFAULT_MAX_UPDATE_AGE),
             ),

@@ -176,6 +176,12 @@ pub fn send_limit(text: &str) -> Result<NonZeroU32, String> {
     Ok(NonZeroU32::new(n as u32).unwrap_or(NonZeroU32::MIN))
 }
 
+/// Replies per second, 1 to 1,000.
+pub fn reply_rate(text: &str) -> Result<NonZeroU32, String> {
+    let n = number(text, "replies per second", 1..=1_000)?;
+    Ok(NonZeroU32::new(n as u32).unwrap_or(NonZeroU32::MIN))
+}
+
 /// Seconds, 1 to 86,400.
 pub fn max_update_age(text: &str) -> Result<u64, String> {
     number(text, "seconds", 1..=86_400)

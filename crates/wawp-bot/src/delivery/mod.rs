@@ -2,8 +2,8 @@
 //! limit with admins first, and retried when Telegram fails transiently.
 //!
 //! - A reply longer than a message is sent as several ([`split`]).
-//! - All replies share one pace of [`MESSAGES_PER_SECOND`] (Telegram allows
-//!   about 30 per second per bot); an admin's reply goes before any
+//! - All replies of a process share one pace, `--reply-rate` per second
+//!   (default 22: Telegram allows about 30 per second per bot); an admin's reply goes before any
 //!   non-admin's waiting for the same slot.
 //! - A 429 is waited out (at most [`MAX_RETRY_AFTER`]); a 5xx, an HTML
 //!   error page, a body that is not JSON or a dropped connection is tried
@@ -29,9 +29,6 @@ pub(crate) use pace::Pacer;
 pub(crate) const MAX_TRIES: u32 = 4;
 /// The longest 429 `retry_after` a reply waits out.
 pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
-/// The pace of all replies together (with [`pace::BURST`], at most 26 in
-/// any one second: under Telegram's 30).
-pub(crate) const MESSAGES_PER_SECOND: u32 = 22;
 /// The first wait before trying a message again; doubled each time.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 
@@ -50,10 +47,12 @@ pub(crate) struct Outbox {
     pacer: Arc<Pacer>,
 }
 
-impl Default for Outbox {
-    fn default() -> Self {
+impl Outbox {
+    /// Replies paced at `rate` per second, all chats together (see
+    /// [`DEFAULT_REPLY_RATE`](crate::config::DEFAULT_REPLY_RATE)).
+    pub(crate) fn new(rate: u32) -> Self {
         Outbox {
-            pacer: Arc::new(Pacer::new(MESSAGES_PER_SECOND)),
+            pacer: Arc::new(Pacer::new(rate)),
         }
     }
 }

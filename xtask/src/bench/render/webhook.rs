@@ -44,7 +44,8 @@ pub fn section(out: &mut String, f: &Figures) {
         "{} `/send` commands per run from {} admins (each waits for its reply before its \
          next), POSTed as Telegram would to the `wawp-bot` binary in webhook mode: each replica \
          is a process of its own, in sandbox mode (an in-process fake Wawp), logging at INFO to \
-         a file, serving its webhook on 127.0.0.1; the fake Bot API runs on 127.0.0.1 in the \
+         a file, with `--reply-rate 1000` (each replica paces its replies; the default 22/s \
+         would set the figures), serving its webhook on 127.0.0.1; the fake Bot API runs on 127.0.0.1 in the \
          benchmark process, whose single thread also makes the POSTs (keep-alive connections, \
          the secret-token header). The replicas of a run share one store: a SQLite file (WAL, \
          synchronous=FULL) in a temporary folder, or a schema of the run's own, dropped \

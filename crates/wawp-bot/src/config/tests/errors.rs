@@ -68,6 +68,11 @@ fn missing_and_bad_settings_name_the_variable_on_one_line() {
             "WAWP_BOT_SEND_LIMIT is invalid: it is out of range",
         ),
         (
+            &with(&["--reply-rate", "5000"]),
+            &[],
+            "WAWP_BOT_REPLY_RATE is invalid: it is out of range",
+        ),
+        (
             &with(&["--max-update-age=-5"]),
             &[],
             "WAWP_BOT_MAX_UPDATE_AGE is invalid",

@@ -60,6 +60,7 @@ fn a_minimal_sandbox_config_gets_the_defaults() {
     assert_eq!(config.admins, BTreeSet::from([7, 42]));
     assert_eq!(config.store.to_string(), "wawp-bot.sqlite3");
     assert_eq!(config.send_limit.get(), 10);
+    assert_eq!(config.reply_rate.get(), 22);
     assert_eq!(config.max_update_age, Duration::from_secs(120));
     assert_eq!(config.shutdown_timeout, Duration::from_secs(20));
     assert_eq!(config.log_format, LogFormat::Text);
@@ -160,9 +161,11 @@ fn flags_win_over_the_environment_which_wins_over_the_file() {
             ("WAWP_BOT_CONFIG", path),
             ("WAWP_BOT_SEND_LIMIT", "9"),
             ("WAWP_BOT_MAX_UPDATE_AGE", "60"),
+            ("WAWP_BOT_REPLY_RATE", "7"),
         ],
     );
     assert_eq!(config.admins, BTreeSet::from([5, 6]));
+    assert_eq!(config.reply_rate.get(), 7);
     assert_eq!(config.send_limit.get(), 4, "the flag wins");
     assert_eq!(
         config.max_update_age,
