@@ -54,28 +54,14 @@ enum Scenario {
     },
     /// Admins' /send commands through the `wawp-bot` binary in sandbox mode.
     Bot {
-        /// The wawp-bot binary to start.
-        #[arg(long)]
-        binary: PathBuf,
-        /// Commands in all.
-        #[arg(long, default_value_t = 1_000)]
-        commands: usize,
-        /// Admins sending them, each waiting for its reply before the next.
-        #[arg(long, default_value_t = 10)]
-        admins: usize,
+        #[command(flatten)]
+        load: BotLoad,
     },
     /// Admins' /send commands POSTed to `wawp-bot` replicas in webhook mode
     /// (and sandbox mode) sharing one store.
     Webhook {
-        /// The wawp-bot binary to start.
-        #[arg(long)]
-        binary: PathBuf,
-        /// Commands in all.
-        #[arg(long, default_value_t = 1_000)]
-        commands: usize,
-        /// Admins sending them, each waiting for its reply before the next.
-        #[arg(long, default_value_t = 10)]
-        admins: usize,
+        #[command(flatten)]
+        load: BotLoad,
         /// wawp-bot processes; admin a's command k goes to replica (a + k) % R.
         #[arg(long, default_value_t = 1)]
         replicas: usize,
@@ -87,6 +73,21 @@ enum Scenario {
         #[arg(long, env = "WAWP_BOT_TEST_PG", hide_env_values = true)]
         pg_url: Option<String>,
     },
+}
+
+/// The bot scenarios' load: which binary, how many commands, from how many
+/// admins.
+#[derive(Debug, clap::Args)]
+struct BotLoad {
+    /// The wawp-bot binary to start.
+    #[arg(long)]
+    binary: PathBuf,
+    /// Commands in all.
+    #[arg(long, default_value_t = 1_000)]
+    commands: usize,
+    /// Admins sending them, each waiting for its reply before the next.
+    #[arg(long, default_value_t = 10)]
+    admins: usize,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -132,14 +133,20 @@ fn main() -> anyhow::Result<()> {
             Report::Sandbox(local.block_on(&runtime, sandbox::run(&binary, requests, connections))?)
         }
         Scenario::Bot {
-            binary,
-            commands,
-            admins,
+            load:
+                BotLoad {
+                    binary,
+                    commands,
+                    admins,
+                },
         } => Report::Bot(runtime.block_on(bot::run(&binary, commands, admins))?),
         Scenario::Webhook {
-            binary,
-            commands,
-            admins,
+            load:
+                BotLoad {
+                    binary,
+                    commands,
+                    admins,
+                },
             replicas,
             store,
             pg_url,
