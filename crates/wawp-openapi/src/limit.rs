@@ -104,16 +104,14 @@ pub(crate) fn cap(response: reqwest::Response, limit: u64) -> reqwest::Response 
 /// reqwest's own is: the request's URL may carry the access token in its
 /// query, and an error's `Display` shows the response's URL.
 fn placeholder_url() -> http::Extensions {
-    static URL: LazyLock<Option<reqwest::Url>> =
-        LazyLock::new(|| reqwest::Url::parse("http://no.url.provided.local").ok());
-    let Some(url) = URL.clone() else {
-        return http::Extensions::new();
-    };
-    http::Response::builder()
-        .url(url)
-        .body(())
-        .map(|carrier| carrier.into_parts().0.extensions)
-        .unwrap_or_default()
+    static CARRIED: LazyLock<http::Extensions> = LazyLock::new(|| {
+        reqwest::Url::parse("http://no.url.provided.local")
+            .ok()
+            .and_then(|url| http::Response::builder().url(url).body(()).ok())
+            .map(|carrier| carrier.into_parts().0.extensions)
+            .unwrap_or_default()
+    });
+    CARRIED.clone()
 }
 
 fn to_usize(limit: u64) -> usize {
