@@ -4,7 +4,7 @@ mod bench;
 mod regen;
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
 use clap::{Parser, Subcommand};
 
@@ -49,6 +49,42 @@ enum Task {
         #[arg(long = "variant", value_name = "PROFILE")]
         variants: Vec<String>,
     },
+}
+
+/// A `cargo` command (the one running xtask) that does not inherit what
+/// cargo set for the process it ran (`cargo run` and `cargo test` hand it
+/// `CARGO_MANIFEST_DIR`, `CARGO_PKG_*` and the like). A nested build that
+/// inherits them passes them on to build scripts, whose fingerprints then
+/// change (ring's said `EnvVarChanged { name: "CARGO_MANIFEST_DIR" }`), and
+/// the next ordinary build recompiled ring, rustls, reqwest and everything
+/// above them.
+pub(crate) fn cargo_command() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    for (name, _) in std::env::vars_os() {
+        if is_set_by_cargo_for_the_process(&name.to_string_lossy()) {
+            command.env_remove(&name);
+        }
+    }
+    command
+}
+
+/// Whether `name` is one of the variables cargo sets for the process it runs
+/// (the Cargo reference, "Environment variables Cargo sets for crates"), as
+/// opposed to the user's own settings (`CARGO_HOME`, `CARGO_TERM_COLOR`,
+/// `CARGO_PROFILE_*`, …), which the nested build should keep.
+fn is_set_by_cargo_for_the_process(name: &str) -> bool {
+    const NAMES: [&str; 8] = [
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+    ];
+    const PREFIXES: [&str; 4] = ["CARGO_PKG_", "CARGO_BIN_EXE_", "CARGO_CFG_", "__CARGO"];
+    NAMES.contains(&name) || PREFIXES.iter().any(|prefix| name.starts_with(prefix))
 }
 
 /// The workspace's root folder.
