@@ -186,10 +186,9 @@ impl OpsServer {
                 }
             }
         });
-        let result = axum::serve(self.listener, router(metrics, readiness))
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let limits = crate::accept::Limits::default();
+        crate::accept::serve(self.listener, router(metrics, readiness), limits, shutdown).await;
         upkeep.abort();
-        result
+        Ok(())
     }
 }

@@ -80,11 +80,14 @@ pub(crate) async fn run(mode: Mode<'_>, stop: &Stop, handle: HandleFn) -> Result
                 mode.hook.listen
             ))
         })?;
-    let server = tokio::spawn(async move {
-        if let Err(err) = axum::serve(tcp, router).await {
-            tracing::error!(error = %err, "the webhook server stopped");
-        }
-    });
+    // Timeouts and a connection cap: idle sockets cannot shut Telegram out.
+    let limits = crate::accept::Limits::default();
+    let server = tokio::spawn(crate::accept::serve(
+        tcp,
+        router,
+        limits,
+        std::future::pending(),
+    ));
     let options = RegisterOptions {
         allowed_updates: Some(vec![AllowedUpdate::Message, AllowedUpdate::MyChatMember]),
         max_connections: None,
