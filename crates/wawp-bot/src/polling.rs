@@ -1,6 +1,7 @@
 //! Long polling, alone (SQLite) or as the leader of replicas sharing a
-//! PostgreSQL database (issue 14 item 4): one replica holds the advisory lock
-//! and polls, the others stand by until it is gone.
+//! PostgreSQL database (issue 14 item 4, issue 19 item 3): one replica holds
+//! the polling lease and polls, the others stand by until its heartbeat
+//! grows old.
 
 use teloxide::prelude::*;
 
@@ -12,7 +13,7 @@ use crate::standby::{Leader, Leadership, LockKey, StandbyError};
 use crate::store::StoreTarget;
 
 /// Long polling until `stop` or, on PostgreSQL, until this replica loses
-/// the polling lock (then an error: exit non-zero, restart as a standby).
+/// the polling lease (then an error: exit non-zero, restart as a standby).
 pub(crate) async fn poll(
     config: &Config,
     bot: &Bot,
@@ -26,6 +27,7 @@ pub(crate) async fn poll(
         timeout: config.poll_timeout,
         drain: config.shutdown_timeout,
         metrics,
+        lease: leader.as_ref().map(Leader::lost_signal),
     };
     let Some(leader) = leader else {
         listener::run(bot, polling, stop, handle).await;
@@ -44,19 +46,19 @@ pub(crate) async fn poll(
     listener::run(bot, polling, &poll_stop, handle).await;
     if leader.is_lost() && !stop.requested() {
         return Err(RunError::Standby(
-            "lost the PostgreSQL polling lock; stopped polling so that another replica takes over"
+            "lost the PostgreSQL polling lease; stopped polling so that another replica takes over"
                 .into(),
         ));
     }
     if let Err(err) = leader.release().await {
-        tracing::warn!(error = %err, "releasing the polling lock failed; it is freed when the connection closes");
+        tracing::warn!(error = %err, "releasing the polling lease failed; a standby takes over once it runs out");
     }
     Ok(())
 }
 
-/// With PostgreSQL and long polling, waits for the polling lock (one replica
+/// With PostgreSQL and long polling, waits for the polling lease (one replica
 /// polls, the others stand by): `Some(Some(leader))`. `Some(None)` when no
-/// lock is needed, `None` when stopped while standing by.
+/// lease is needed, `None` when stopped while standing by.
 pub(crate) async fn lead(config: &Config, stop: &Stop) -> Result<Option<Option<Leader>>, RunError> {
     let (StoreTarget::Postgres(url), None) = (&config.store, &config.webhook) else {
         return Ok(Some(None));
@@ -64,7 +66,7 @@ pub(crate) async fn lead(config: &Config, stop: &Stop) -> Result<Option<Option<L
     let leadership = Leadership::new(url, LockKey::for_bot(config.bot_id()))
         .map_err(|err| RunError::Setting(err.to_string()))?;
     tracing::info!(
-        "PostgreSQL with long polling: taking the polling lock (other replicas stand by)"
+        "PostgreSQL with long polling: taking the polling lease (other replicas stand by)"
     );
     let leader = tokio::select! {
         _ = stop.wait() => return Ok(None),
@@ -72,7 +74,7 @@ pub(crate) async fn lead(config: &Config, stop: &Stop) -> Result<Option<Option<L
     };
     match leader {
         Ok(leader) => {
-            tracing::info!("this replica holds the polling lock");
+            tracing::info!("this replica holds the polling lease");
             Ok(Some(Some(leader)))
         }
         Err(err @ (StandbyError::Refused | StandbyError::InvalidUrl)) => {

@@ -9,6 +9,7 @@ mod common;
 mod connections;
 mod http;
 mod kill;
+mod leadership;
 mod logs;
 mod metrics;
 mod readme;
