@@ -187,6 +187,8 @@ pub(crate) struct Polling {
     /// The polling lease (PostgreSQL hot standby), checked before every
     /// `getUpdates`: once lost, this process never polls again.
     pub(crate) lease: Option<crate::standby::LostSignal>,
+    /// Told at every turn of the loop (`/readyz`: receiving is alive).
+    pub(crate) readiness: crate::ops::Readiness,
 }
 
 impl Polling {
@@ -206,6 +208,7 @@ pub(crate) async fn run(bot: &Bot, settings: Polling, stop: &Stop, handle: Handl
     let mut confirmed = 0u32;
 
     while !stop.requested() {
+        settings.readiness.receiving_alive();
         // Record what finished meanwhile.
         while let Ok((id, handled)) = done_rx.try_recv() {
             ledger.finish(id, handled, Instant::now());

@@ -8,7 +8,7 @@ use teloxide::prelude::*;
 use crate::app::RunError;
 use crate::config::Config;
 use crate::listener::{self, HandleFn, Polling, Stop};
-use crate::ops::Metrics;
+use crate::ops::{Metrics, Readiness};
 use crate::standby::{Leader, Leadership, LockKey, StandbyError};
 use crate::store::StoreTarget;
 
@@ -20,7 +20,7 @@ pub(crate) async fn poll(
     leader: Option<Leader>,
     stop: &Stop,
     handle: HandleFn,
-    metrics: Metrics,
+    (metrics, readiness): (Metrics, Readiness),
 ) -> Result<(), RunError> {
     tracing::info!("polling for updates");
     let polling = Polling {
@@ -28,6 +28,7 @@ pub(crate) async fn poll(
         drain: config.shutdown_timeout,
         metrics,
         lease: leader.as_ref().map(Leader::lost_signal),
+        readiness,
     };
     let Some(leader) = leader else {
         listener::run(bot, polling, stop, handle).await;
@@ -59,7 +60,11 @@ pub(crate) async fn poll(
 /// With PostgreSQL and long polling, waits for the polling lease (one replica
 /// polls, the others stand by): `Some(Some(leader))`. `Some(None)` when no
 /// lease is needed, `None` when stopped while standing by.
-pub(crate) async fn lead(config: &Config, stop: &Stop) -> Result<Option<Option<Leader>>, RunError> {
+pub(crate) async fn lead(
+    config: &Config,
+    stop: &Stop,
+    readiness: &Readiness,
+) -> Result<Option<Option<Leader>>, RunError> {
     let (StoreTarget::Postgres(url), None) = (&config.store, &config.webhook) else {
         return Ok(Some(None));
     };
@@ -68,9 +73,21 @@ pub(crate) async fn lead(config: &Config, stop: &Stop) -> Result<Option<Option<L
     tracing::info!(
         "PostgreSQL with long polling: taking the polling lease (other replicas stand by)"
     );
+    // A standby is alive: it waits to take over.
+    let mut acquiring = tokio::spawn(async move { leadership.acquire().await });
+    let alive = readiness.alive_while(acquiring.abort_handle());
     let leader = tokio::select! {
-        _ = stop.wait() => return Ok(None),
-        leader = leadership.acquire() => leader,
+        _ = stop.wait() => {
+            acquiring.abort();
+            return Ok(None);
+        }
+        leader = &mut acquiring => leader,
+    };
+    alive.abort();
+    let Ok(leader) = leader else {
+        return Err(RunError::Standby(
+            "seeking the polling lease stopped".into(),
+        ));
     };
     match leader {
         Ok(leader) => {
