@@ -3,7 +3,7 @@
 //! slowly trickling sockets cannot shut Telegram's deliveries out.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -51,39 +51,18 @@ fn bot_process(
     db: &str,
     listen: SocketAddr,
 ) -> Child {
-    Command::new("sh")
-        .args([
-            "-c",
-            "ulimit -n 1024 && exec \"$0\" \"$@\"",
-            env!("CARGO_BIN_EXE_wawp-bot"),
-        ])
+    let mut shell = Command::new("sh");
+    shell.args([
+        "-c",
+        "ulimit -n 1024 && exec \"$0\" \"$@\"",
+        env!("CARGO_BIN_EXE_wawp-bot"),
+    ]);
+    crate::bot_env(&mut shell, telegram, &wawp.base_url, db, &ADMIN.to_string())
         .args(["--webhook-url", &format!("http://{listen}/hook")])
         .args(["--listen", &listen.to_string()])
-        .env_clear()
-        .env("TELEGRAM_BOT_TOKEN", BOT_TOKEN)
-        .env("TELEGRAM_API_URL", telegram.url())
-        .env("WAWP_BOT_ADMINS", ADMIN.to_string())
-        .env("WAWP_INSTANCE_ID", WAWP_INSTANCE)
-        .env("WAWP_ACCESS_TOKEN", WAWP_TOKEN)
-        .env("WAWP_BASE_URL", &wawp.base_url)
-        .env("WAWP_BOT_DB", db)
         .env("WAWP_BOT_WEBHOOK_SECRET", SECRET)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap()
-}
-
-/// Kills the child if the test ends early.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,7 +74,12 @@ async fn eleven_hundred_idle_or_trickling_connections_do_not_stop_deliveries() {
     let wawp = CountingWawp::start().await;
     let (_dir, db) = temp_db();
     let listen = free_addr();
-    let _bot = Killed(bot_process(&telegram, &wawp, db.to_str().unwrap(), listen));
+    let _bot = crate::Children(vec![bot_process(
+        &telegram,
+        &wawp,
+        db.to_str().unwrap(),
+        listen,
+    )]);
     wawp_testkit::wait::until("setWebhook", PATIENCE, || {
         (!telegram.calls_to("setWebhook").is_empty()).then_some(())
     })

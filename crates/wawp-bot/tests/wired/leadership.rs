@@ -5,7 +5,7 @@
 //! its connection and session still open): the standby polls within 10 s,
 //! and the old leader, resumed, never polls again and exits non-zero.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
@@ -19,34 +19,16 @@ const TAKEOVER: Duration = Duration::from_secs(10);
 const PATIENCE: Duration = Duration::from_secs(45);
 
 fn replica(telegram: &FakeTelegram, wawp: &CountingWawp, db: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_wawp-bot"))
-        .env_clear()
-        .env("TELEGRAM_BOT_TOKEN", BOT_TOKEN)
-        .env("TELEGRAM_API_URL", telegram.url())
-        .env("WAWP_BOT_ADMINS", ADMIN.to_string())
-        .env("WAWP_INSTANCE_ID", WAWP_INSTANCE)
-        .env("WAWP_ACCESS_TOKEN", WAWP_TOKEN)
-        .env("WAWP_BASE_URL", &wawp.base_url)
-        .env("WAWP_BOT_DB", db)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-/// The replica processes, resumed and killed if the test ends early.
-struct Replicas(Vec<Child>);
-
-impl Drop for Replicas {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGCONT);
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+    let bin = env!("CARGO_BIN_EXE_wawp-bot");
+    crate::bot_env(
+        &mut Command::new(bin),
+        telegram,
+        &wawp.base_url,
+        db,
+        &ADMIN.to_string(),
+    )
+    .spawn()
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,7 +38,7 @@ async fn a_sigstopped_leader_is_replaced_within_10_s_and_never_polls_after_it_re
     };
     let (first_api, second_api) = (FakeTelegram::start().await, FakeTelegram::start().await);
     let wawp = CountingWawp::start().await;
-    let mut replicas = Replicas(vec![replica(&first_api, &wawp, &db)]);
+    let mut replicas = crate::Children(vec![replica(&first_api, &wawp, &db)]);
     first_api.wait_polling().await;
     replicas.0.push(replica(&second_api, &wawp, &db));
     // The standby renews nothing and talks to no Telegram while the
