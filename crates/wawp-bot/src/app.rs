@@ -16,7 +16,7 @@ use crate::delivery::Outbox;
 use crate::handlers::{self, Admins, Ctx, Settings};
 use crate::listener::{HandleFn, Handled, Stop};
 use crate::ops::wiring as observed;
-use crate::ops::{Metrics, OutcomeLabel};
+use crate::ops::{Metrics, OutcomeLabel, Readiness};
 use crate::startup::with_backoff;
 use crate::store::{
     Clock, KEEP_CLAIMS, SendLimit, Store as Db, StoreError as DbError, SystemClock,
@@ -110,9 +110,9 @@ pub async fn run_with(
     prune(&db).await;
     report_pending(&db).await;
 
-    let (metrics, ops_server) = crate::ops::wiring::start(&config, &db).await?;
+    let (metrics, readiness, ops_server) = crate::ops::wiring::start(&config, &db, &stop).await?;
     let backend = Backend::connect(&config).await?;
-    let result = serve(&config, db.clone(), &backend, &stop, metrics).await;
+    let result = serve(&config, db.clone(), &backend, &stop, metrics, readiness).await;
     if let Some(ops_server) = ops_server {
         ops_server.abort();
     }
@@ -131,9 +131,10 @@ async fn serve(
     backend: &Backend,
     stop: &Stop,
     metrics: Metrics,
+    readiness: Readiness,
 ) -> Result<(), RunError> {
     let bot = telegram_bot(config)?;
-    let Some(leader) = crate::polling::lead(config, stop).await? else {
+    let Some(leader) = crate::polling::lead(config, stop, &readiness).await? else {
         return Ok(());
     };
     // Starting talks to Telegram (retried until it answers); a stop
@@ -214,7 +215,10 @@ async fn serve(
         .map(|keep| tokio::spawn(crate::upkeep::prune_audit_daily(db.clone(), keep)));
 
     let result = match &config.webhook {
-        None => crate::polling::poll(config, &bot, leader, stop, handle, metrics).await,
+        None => {
+            let receiving = (metrics, readiness);
+            crate::polling::poll(config, &bot, leader, stop, handle, receiving).await
+        }
         Some(hook) => {
             let mode = crate::webhook::serve::Mode {
                 bot: &bot,
@@ -223,6 +227,7 @@ async fn serve(
                 bot_id: me.id.0,
                 metrics: metrics.clone(),
                 heartbeat: config.metrics_listen.is_some(),
+                readiness,
                 drain: config.shutdown_timeout,
             };
             crate::webhook::serve::run(mode, stop, handle).await

@@ -24,6 +24,7 @@
 //! | [`webhook`] | `--webhook-url`: updates posted by Telegram, claimed before 200 |
 //! | [`console`] | `--console`: talk to the bot from the terminal |
 
+pub mod accept;
 pub mod app;
 pub(crate) mod backend;
 pub(crate) mod commands;

@@ -184,6 +184,18 @@ pub(crate) struct Polling {
     pub(crate) drain: Duration,
     /// Records each `getUpdates` round trip (for `/readyz` and the metrics).
     pub(crate) metrics: crate::ops::Metrics,
+    /// The polling lease (PostgreSQL hot standby), checked before every
+    /// `getUpdates`: once lost, this process never polls again.
+    pub(crate) lease: Option<crate::standby::LostSignal>,
+    /// Told at every turn of the loop (`/readyz`: receiving is alive).
+    pub(crate) readiness: crate::ops::Readiness,
+}
+
+impl Polling {
+    /// Whether this process may call `getUpdates` (it holds the lease, if any).
+    fn may_poll(&self) -> bool {
+        self.lease.as_ref().is_none_or(|lease| !lease.is_lost())
+    }
 }
 
 /// Polls until `stop`, handing each update to `handle`.
@@ -196,9 +208,13 @@ pub(crate) async fn run(bot: &Bot, settings: Polling, stop: &Stop, handle: Handl
     let mut confirmed = 0u32;
 
     while !stop.requested() {
+        settings.readiness.receiving_alive();
         // Record what finished meanwhile.
         while let Ok((id, handled)) = done_rx.try_recv() {
             ledger.finish(id, handled, Instant::now());
+        }
+        if !settings.may_poll() {
+            break;
         }
         let request = bot
             .get_updates()
@@ -289,7 +305,7 @@ pub(crate) async fn run(bot: &Bot, settings: Polling, stop: &Stop, handle: Handl
         }
     }
     tasks.abort_all();
-    if ledger.offset() > confirmed {
+    if ledger.offset() > confirmed && settings.may_poll() {
         confirm(bot, ledger.offset()).await;
     }
 }

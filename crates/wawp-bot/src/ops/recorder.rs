@@ -30,6 +30,8 @@ pub const IN_FLIGHT: &str = "wawp_bot_updates_in_flight";
 pub const WEBHOOK_REJECTED: &str = "wawp_bot_webhook_rejected_total";
 /// `wawp_bot_telegram_last_success_timestamp_seconds` (gauge, Unix time).
 pub const TELEGRAM_LAST_SUCCESS: &str = "wawp_bot_telegram_last_success_timestamp_seconds";
+/// `wawp_bot_telegram_reachable` (gauge, 1 or 0): a recent Bot API success.
+pub const TELEGRAM_REACHABLE: &str = "wawp_bot_telegram_reachable";
 
 /// Histogram buckets of a Wawp call, in seconds.
 const WAWP_BUCKETS: &[f64] = &[
@@ -89,6 +91,10 @@ impl Metrics {
             describe_gauge!(
                 TELEGRAM_LAST_SUCCESS,
                 "Unix time of the last successful Bot API round trip."
+            );
+            describe_gauge!(
+                TELEGRAM_REACHABLE,
+                "1 while the last successful Bot API round trip is recent (what /readyz reports), else 0."
             );
             counter!(WEBHOOK_REJECTED).absolute(0);
             gauge!(IN_FLIGHT).set(0.0);
@@ -180,6 +186,11 @@ impl Metrics {
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0.0, |d| d.as_secs_f64());
         self.with(|| gauge!(TELEGRAM_LAST_SUCCESS).set(unix));
+    }
+
+    /// Whether Telegram counts as reachable (set by the readiness checks).
+    pub fn telegram_reachable(&self, reachable: bool) {
+        self.with(|| gauge!(TELEGRAM_REACHABLE).set(if reachable { 1.0 } else { 0.0 }));
     }
 
     /// How long ago the last successful Bot API round trip was; `None`

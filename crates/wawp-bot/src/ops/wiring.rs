@@ -16,6 +16,7 @@ use teloxide::types::{Update, UpdateKind};
 use super::{CommandLabel, DbProbe, Metrics, OpsServer, OutcomeLabel, Readiness};
 use crate::app::RunError;
 use crate::config::Config;
+use crate::listener::Stop;
 use crate::store::{Outcome, Store};
 
 tokio::task_local! {
@@ -64,15 +65,18 @@ pub(crate) async fn observe<F: Future>(handling: F) -> (F::Output, Option<Outcom
         .await
 }
 
-/// The bot's metrics, and the ops server serving them when
-/// `--metrics-listen` is set (abort the task to stop it). A bad address is a
-/// setting to fix (exit 2).
+/// The bot's metrics, its readiness (draining from the moment `stop` is
+/// requested), and the ops server serving them when `--metrics-listen` is
+/// set (abort the task to stop it). A bad address is a setting to fix
+/// (exit 2).
 pub(crate) async fn start(
     config: &Config,
     store: &Store,
-) -> Result<(Metrics, Option<tokio::task::JoinHandle<()>>), RunError> {
+    stop: &Stop,
+) -> Result<(Metrics, Readiness, Option<tokio::task::JoinHandle<()>>), RunError> {
     let Some(addr) = config.metrics_listen else {
-        return Ok((Metrics::disabled(), None));
+        let readiness = Readiness::new(Metrics::disabled(), DbProbe::new(|| async { Ok(()) }));
+        return Ok((Metrics::disabled(), readiness, None));
     };
     super::check_not_public(addr, config.webhook.as_ref().map(|hook| hook.listen))
         .map_err(RunError::Setting)?;
@@ -88,9 +92,16 @@ pub(crate) async fn start(
         }
     });
     let readiness = Readiness::new(metrics.clone(), db);
+    tokio::spawn({
+        let (readiness, stop) = (readiness.clone(), stop.clone());
+        async move {
+            stop.wait().await;
+            readiness.set_draining();
+        }
+    });
     tracing::info!(%addr, "serving /healthz, /readyz and /metrics");
     let task = tokio::spawn({
-        let metrics = metrics.clone();
+        let (metrics, readiness) = (metrics.clone(), readiness.clone());
         async move {
             if let Err(err) = server
                 .serve(metrics, readiness, std::future::pending())
@@ -100,5 +111,5 @@ pub(crate) async fn start(
             }
         }
     });
-    Ok((metrics, Some(task)))
+    Ok((metrics, readiness, Some(task)))
 }

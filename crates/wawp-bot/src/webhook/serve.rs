@@ -47,6 +47,8 @@ pub(crate) struct Mode<'a> {
     pub(crate) heartbeat: bool,
     /// How long claimed updates may take to finish after a stop.
     pub(crate) drain: Duration,
+    /// Told while the server runs (`/readyz`: receiving is alive).
+    pub(crate) readiness: crate::ops::Readiness,
 }
 
 /// Serves the webhook until `stop`, handing each claimed update to `handle`.
@@ -80,11 +82,15 @@ pub(crate) async fn run(mode: Mode<'_>, stop: &Stop, handle: HandleFn) -> Result
                 mode.hook.listen
             ))
         })?;
-    let server = tokio::spawn(async move {
-        if let Err(err) = axum::serve(tcp, router).await {
-            tracing::error!(error = %err, "the webhook server stopped");
-        }
-    });
+    // Timeouts and a connection cap: idle sockets cannot shut Telegram out.
+    let limits = crate::accept::Limits::default();
+    let server = tokio::spawn(crate::accept::serve(
+        tcp,
+        router,
+        limits,
+        std::future::pending(),
+    ));
+    let alive = mode.readiness.alive_while(server.abort_handle());
     let options = RegisterOptions {
         allowed_updates: Some(vec![AllowedUpdate::Message, AllowedUpdate::MyChatMember]),
         max_connections: None,
@@ -99,6 +105,7 @@ pub(crate) async fn run(mode: Mode<'_>, stop: &Stop, handle: HandleFn) -> Result
         Ok(registered) => registered,
         Err(err) => {
             server.abort();
+            alive.abort();
             return Err(err);
         }
     };
@@ -132,6 +139,7 @@ pub(crate) async fn run(mode: Mode<'_>, stop: &Stop, handle: HandleFn) -> Result
     }
     chats.drain(mode.drain).await;
     stopper.abort();
+    alive.abort();
     if let Some(heartbeat) = heartbeat {
         heartbeat.abort();
     }

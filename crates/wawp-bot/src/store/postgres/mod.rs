@@ -32,6 +32,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_atomic_functions",
         include_str!("../../../migrations/postgres/0002_atomic_functions.sql"),
     ),
+    (
+        "0004_leader_lease",
+        include_str!("../../../migrations/postgres/0004_leader_lease.sql"),
+    ),
 ];
 
 /// The advisory lock key taken while migrating ("wawpbot" in ASCII).

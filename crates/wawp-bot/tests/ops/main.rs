@@ -11,6 +11,8 @@ use axum::http::{Request, StatusCode};
 use axum::response::IntoResponse;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
+mod readiness;
+
 use wawp_bot::ops::{
     CommandLabel, DbProbe, Metrics, OpsServer, OutcomeLabel, Readiness, TelegramErrorLabel,
     WawpCall, check_not_public, heartbeat, router,
@@ -69,69 +71,19 @@ async fn healthz_answers_while_the_process_runs() {
     assert_eq!(get(&app, "/healthz").await, (StatusCode::OK, "ok\n".into()));
 }
 
-#[tokio::test]
-async fn readyz_fails_when_the_database_is_not_writable() {
-    let metrics = Metrics::new();
-    metrics.telegram_ok();
-    let (db, writable) = switchable_db();
-    let app = router(metrics.clone(), Readiness::new(metrics, db));
-
-    let (status, body) = get(&app, "/readyz").await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body.contains("database: ok"), "{body}");
-
-    writable.store(false, Ordering::SeqCst);
-    let (status, body) = get(&app, "/readyz").await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert!(
-        body.contains("database: FAILING: attempt to write a readonly database"),
-        "{body}"
-    );
-    assert!(body.contains("telegram: ok"), "{body}");
-
-    // Recovers by itself.
-    writable.store(true, Ordering::SeqCst);
-    assert_eq!(get(&app, "/readyz").await.0, StatusCode::OK);
-}
-
-#[tokio::test]
-async fn readyz_fails_when_the_telegram_round_trip_is_stale() {
-    let metrics = Metrics::new();
-    let (db, _) = switchable_db();
-    let app = router(
-        metrics.clone(),
-        Readiness::new(metrics.clone(), db).telegram_max_age(Duration::from_secs(60)),
-    );
-
-    let (status, body) = get(&app, "/readyz").await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert!(
-        body.contains("telegram: FAILING: no successful round trip yet"),
-        "{body}"
-    );
-
-    let Some(two_minutes_ago) = Instant::now().checked_sub(Duration::from_secs(120)) else {
-        return; // a machine up for less than two minutes cannot express it
-    };
-    metrics.telegram_ok_at(two_minutes_ago);
-    let (status, body) = get(&app, "/readyz").await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert!(
-        body.contains("telegram: FAILING: last successful round trip 120 s ago"),
-        "{body}"
-    );
-    assert!(body.contains("database: ok"), "{body}");
-
-    metrics.telegram_ok();
-    let (status, body) = get(&app, "/readyz").await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+/// Readiness that has seen the receiving loop and one store check.
+async fn ready(metrics: &Metrics, db: DbProbe) -> Readiness {
+    let readiness = Readiness::new(metrics.clone(), db);
+    readiness.receiving_alive();
+    readiness.check_now().await;
+    readiness
 }
 
 #[tokio::test]
 async fn a_metric_moves_after_a_command() {
     let metrics = Metrics::new();
     let (db, _) = switchable_db();
-    let app = router(metrics.clone(), Readiness::new(metrics.clone(), db));
+    let app = router(metrics.clone(), ready(&metrics, db).await);
     let series = r#"wawp_bot_commands_total{command="send",outcome="sent"}"#;
 
     let (status, before) = get(&app, "/metrics").await;
@@ -269,11 +221,10 @@ async fn the_server_answers_on_a_real_listener_and_stops() {
         .unwrap();
     let addr = server.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(
-        server.serve(metrics.clone(), Readiness::new(metrics, db), async {
-            let _ = stopped.await;
-        }),
-    );
+    let readiness = ready(&metrics, db).await;
+    let task = tokio::spawn(server.serve(metrics.clone(), readiness, async {
+        let _ = stopped.await;
+    }));
 
     for (path, want) in [
         (
