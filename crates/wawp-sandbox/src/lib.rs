@@ -52,12 +52,15 @@
 //! - [`messages`]: [`SentMessage`] and the bounded message log.
 //! - [`clock`]: [`Clock`], [`SystemClock`], [`ManualClock`].
 //! - `lang`: [`Lang`], the documented languages.
-//! - `auth`: credentials in the three documented places.
+//! - `auth`: a request's credentials, in the three documented places.
+//! - `credentials`: the sandbox's own, made up or checked at start.
 //! - `validate`: field checks (chat id, lang, footer, code).
-//! - `error`: JSON error answers, with the list of error codes.
+//! - `error`: [`StartError`] and the JSON error answers, with the list of
+//!   error codes.
 
 mod auth;
 pub mod clock;
+mod credentials;
 mod error;
 mod extract;
 mod inspect;

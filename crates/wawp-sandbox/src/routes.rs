@@ -9,15 +9,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::authorize;
 use crate::error::{ApiError, ErrorCode, json};
+pub use crate::extract::MAX_BODY_BYTES;
 use crate::extract::{JsonBody, QueryFields};
 use crate::inspect::{health, messages};
-use crate::rules::CODE_LIFETIME;
+use crate::rules::{
+    CODE_LIFETIME, LOCKOUT, MAX_WRONG_ATTEMPTS, SEND_COOLDOWN, SendOutcome, VerifyOutcome,
+};
 use crate::state::SandboxState;
 use crate::validate;
-
-/// The largest request body accepted (16 KiB); larger ones get 413.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Path of the send operation.
 pub const SEND_PATH: &str = "/v2/auth/otp/send";
@@ -130,7 +131,8 @@ fn send(
     headers: &HeaderMap,
     fields: SendFields,
 ) -> Result<Response, ApiError> {
-    state.authorize(
+    authorize(
+        state.credentials(),
         headers.get(header::AUTHORIZATION),
         fields.instance_id.as_deref(),
         fields.access_token.as_deref(),
@@ -138,7 +140,20 @@ fn send(
     let chat_id = validate::chat_id(required(fields.chat_id.as_deref(), "chatId")?)?;
     let lang = validate::lang(fields.lang.as_deref())?;
     let footer = validate::footer(fields.footer.as_deref())?;
-    let job_id = state.send(chat_id, lang, footer)?;
+    let job_id = match state.send(chat_id, lang, footer) {
+        SendOutcome::Issued(job_id) => job_id,
+        SendOutcome::CoolingDown { retry_after } => {
+            return Err(ApiError::too_many(
+                ErrorCode::RateLimited,
+                retry_after,
+                format!(
+                    "rate limit exceeded: one code per recipient every {} seconds; retry in {retry_after} s",
+                    SEND_COOLDOWN.as_secs()
+                ),
+            ));
+        }
+        SendOutcome::LockedOut { retry_after } => return Err(locked_out(retry_after)),
+    };
     Ok(json(
         StatusCode::OK,
         &Sent {
@@ -155,14 +170,15 @@ fn verify(
     headers: &HeaderMap,
     fields: VerifyFields,
 ) -> Result<Response, ApiError> {
-    state.authorize(
+    authorize(
+        state.credentials(),
         headers.get(header::AUTHORIZATION),
         fields.instance_id.as_deref(),
         fields.access_token.as_deref(),
     )?;
     let chat_id = validate::chat_id(required(fields.chat_id.as_deref(), "chatId")?)?;
     let code = validate::code(required(fields.code.as_deref(), "code")?)?;
-    state.verify(chat_id, code)?;
+    verify_refusal(state.verify(chat_id, code))?;
     Ok(json(
         StatusCode::OK,
         &Verified {
@@ -170,6 +186,40 @@ fn verify(
             message: "Code verified",
         },
     ))
+}
+
+/// The answer to a verify that did not succeed.
+fn verify_refusal(outcome: VerifyOutcome) -> Result<(), ApiError> {
+    match outcome {
+        VerifyOutcome::Verified => Ok(()),
+        VerifyOutcome::Wrong { attempts_left } => Err(ApiError::bad_request(
+            ErrorCode::InvalidCode,
+            format!(
+                "The code is incorrect: {attempts_left} attempt{} left",
+                if attempts_left == 1 { "" } else { "s" }
+            ),
+        )),
+        VerifyOutcome::LockedOut { retry_after } => Err(locked_out(retry_after)),
+        VerifyOutcome::Expired => Err(ApiError::bad_request(
+            ErrorCode::CodeExpired,
+            "The code has expired: send a new one",
+        )),
+        VerifyOutcome::NoActiveCode => Err(ApiError::bad_request(
+            ErrorCode::NoActiveCode,
+            "No active code for this recipient: send one first (codes are single use)",
+        )),
+    }
+}
+
+fn locked_out(retry_after: u64) -> ApiError {
+    ApiError::too_many(
+        ErrorCode::LockedOut,
+        retry_after,
+        format!(
+            "too many wrong codes: after {MAX_WRONG_ATTEMPTS} wrong attempts the recipient is locked out for {} minutes; retry in {retry_after} s",
+            LOCKOUT.as_secs() / 60
+        ),
+    )
 }
 
 fn required<'a>(value: Option<&'a str>, name: &str) -> Result<&'a str, ApiError> {
