@@ -54,7 +54,9 @@
 //! - `lang`: [`Lang`], the documented languages.
 //! - `auth`: a request's credentials, in the three documented places.
 //! - `credentials`: the sandbox's own, made up or checked at start.
-//! - `validate`: field checks (chat id, lang, footer, code).
+//! - `validate`: field checks (chat id, lang, code).
+//! - `footer`: the footer rules (length, one line, something visible, no
+//!   tag characters or bidi controls).
 //! - `error`: [`StartError`] and the JSON error answers, with the list of
 //!   error codes.
 
@@ -63,6 +65,7 @@ pub mod clock;
 mod credentials;
 mod error;
 mod extract;
+mod footer;
 mod inspect;
 mod lang;
 pub mod messages;
@@ -75,6 +78,7 @@ mod store;
 mod validate;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use footer::MAX_FOOTER_CHARS;
 pub use inspect::{DEFAULT_MESSAGES_LIMIT, MAX_MESSAGES_LIMIT};
 pub use lang::Lang;
 pub use messages::SentMessage;
@@ -85,4 +89,4 @@ pub use server::{
     DEFAULT_MAX_MESSAGES, DEFAULT_MAX_RECIPIENTS, Sandbox, SandboxBuilder, StartError,
 };
 pub use state::SandboxState;
-pub use validate::{MAX_CHAT_ID_DIGITS, MAX_FOOTER_CHARS, MIN_CHAT_ID_DIGITS};
+pub use validate::{MAX_CHAT_ID_DIGITS, MIN_CHAT_ID_DIGITS};

@@ -13,6 +13,7 @@ use crate::auth::authorize;
 use crate::error::{ApiError, ErrorCode, json};
 pub use crate::extract::MAX_BODY_BYTES;
 use crate::extract::{JsonBody, QueryFields};
+use crate::footer;
 use crate::inspect::{health, messages};
 use crate::rules::{
     CODE_LIFETIME, LOCKOUT, MAX_WRONG_ATTEMPTS, SEND_COOLDOWN, SendOutcome, VerifyOutcome,
@@ -139,7 +140,7 @@ fn send(
     )?;
     let chat_id = validate::chat_id(required(fields.chat_id.as_deref(), "chatId")?)?;
     let lang = validate::lang(fields.lang.as_deref())?;
-    let footer = validate::footer(fields.footer.as_deref())?;
+    let footer = footer::check(fields.footer.as_deref())?;
     let job_id = match state.send(chat_id, lang, footer) {
         SendOutcome::Issued(job_id) => job_id,
         SendOutcome::CoolingDown { retry_after } => {
