@@ -22,8 +22,12 @@
 //! It serves connections itself (hyper's HTTP/1 connections with a timer):
 //! a request's head must arrive within [`SandboxBuilder::header_read_timeout`]
 //! (default 10 s; also the idle keep-alive timeout), the whole request within
-//! [`SandboxBuilder::request_timeout`] (default 10 s, body included), and at most
-//! [`SandboxBuilder::max_connections`] (default 1,024) are open at once.
+//! [`SandboxBuilder::request_timeout`] (default 10 s, body included), a head
+//! is at most [`MAX_HEAD_BYTES`] (else 431), and at most
+//! [`SandboxBuilder::max_connections`] (default 1,024, kept below the
+//! open-file limit) are open at once. Near that cap the oldest idle
+//! connection is closed for each new one, so idle sockets cannot shut out a
+//! client that sends requests.
 //!
 //! ```no_run
 //! # #[tokio::main]
@@ -43,6 +47,8 @@
 //! Contents:
 //! - [`server`]: [`Sandbox`] and [`SandboxBuilder`], start and stop.
 //! - `serve`: the accept loop, its timeouts and connection cap.
+//! - `conns`: the open connections, idle or busy, oldest idle closed first.
+//! - `fdlimit`: the open-file limit and the pace of accept warnings.
 //! - [`routes`]: the HTTP surface, [`router`] to embed it.
 //! - `extract`: JSON and query extractors whose errors never echo input.
 //! - `inspect`: `/_sandbox/messages` and `/_sandbox/health`.
@@ -62,9 +68,11 @@
 
 mod auth;
 pub mod clock;
+mod conns;
 mod credentials;
 mod error;
 mod extract;
+mod fdlimit;
 mod footer;
 mod inspect;
 mod lang;
@@ -84,7 +92,9 @@ pub use lang::Lang;
 pub use messages::SentMessage;
 pub use routes::{MAX_BODY_BYTES, router};
 pub use rules::{CODE_LIFETIME, LOCKOUT, MAX_WRONG_ATTEMPTS, SEND_COOLDOWN};
-pub use serve::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT};
+pub use serve::{
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT, MAX_HEAD_BYTES,
+};
 pub use server::{
     DEFAULT_MAX_MESSAGES, DEFAULT_MAX_RECIPIENTS, Sandbox, SandboxBuilder, StartError,
 };

@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
@@ -229,14 +229,15 @@ fn required<'a>(value: Option<&'a str>, name: &str) -> Result<&'a str, ApiError>
     })
 }
 
-// The path is not repeated in these answers: it is input too.
+// Neither the path nor the method is repeated in these answers: both are
+// input, of any length, and could carry a number or a token.
 
-async fn not_found(method: Method) -> ApiError {
+async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         ErrorCode::NotFound,
         format!(
-            "no route for {method} on this path; the sandbox serves {SEND_PATH} and {VERIFY_PATH} (GET, POST), {MESSAGES_PATH} and {HEALTH_PATH} (GET)"
+            "no such route; the sandbox serves {SEND_PATH} and {VERIFY_PATH} (GET, POST), {MESSAGES_PATH} and {HEALTH_PATH} (GET)"
         ),
     )
 }
@@ -244,19 +245,17 @@ async fn not_found(method: Method) -> ApiError {
 /// axum would answer HEAD with the GET handler, which sends a code; HEAD
 /// is meant to be safe, so the operations refuse it.
 async fn head_not_allowed() -> Response {
-    let mut response = method_not_allowed(Method::HEAD).await.into_response();
+    let mut response = method_not_allowed().await.into_response();
     response
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("GET,POST"));
     response
 }
 
-async fn method_not_allowed(method: Method) -> ApiError {
+async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::MethodNotAllowed,
-        format!(
-            "method {method} not allowed on this path; the Allow header lists the methods that are"
-        ),
+        "method not allowed on this path; the Allow header lists the methods that are",
     )
 }

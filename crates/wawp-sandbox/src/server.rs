@@ -146,8 +146,10 @@ impl SandboxBuilder {
         self
     }
 
-    /// Cap on open connections (at least 1). Default 1,024. A connection
-    /// beyond it gets `503 too_many_connections` and is closed.
+    /// Cap on open connections (at least 1). Default 1,024; lowered at
+    /// start below the process's open-file limit. Near the cap each new
+    /// connection closes the oldest idle one; when every connection is
+    /// busy, one more gets `503 too_many_connections` and is closed.
     pub fn max_connections(mut self, max: usize) -> Self {
         self.limits.max_connections = max;
         self
@@ -200,6 +202,7 @@ impl SandboxBuilder {
                 expected: "at least 1 ms",
             });
         }
+        let limits = limits.fit_open_file_limit();
         let state = self.build_state()?;
         let bind = |source| StartError::Bind {
             addr: listen,
@@ -210,7 +213,13 @@ impl SandboxBuilder {
         // A dropped sender stops the server too.
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(state.clone());
-        let task = tokio::spawn(serve::serve(listener, app, limits, stopped));
+        let task = tokio::spawn(serve::serve(
+            listener,
+            app,
+            limits,
+            state.connection_gauge(),
+            stopped,
+        ));
         tracing::debug!(%local_addr, "sandbox listening");
         Ok(Sandbox {
             state,

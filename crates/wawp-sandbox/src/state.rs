@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use rand::Rng;
 
@@ -34,6 +34,8 @@ struct Inner {
     /// Log each code at info (`--log-codes`); otherwise sends log at debug
     /// without the code or the number.
     log_codes: bool,
+    /// Connections open now, kept by whoever serves the state.
+    connections: Arc<AtomicUsize>,
 }
 
 impl fmt::Debug for SandboxState {
@@ -65,6 +67,7 @@ impl SandboxState {
                 job_prefix: rand::rng().random(),
                 next_job: AtomicU64::new(1),
                 log_codes,
+                connections: Arc::default(),
             }),
         }
     }
@@ -108,6 +111,17 @@ impl SandboxState {
     /// How many messages the log holds.
     pub fn message_count(&self) -> usize {
         self.inner.log.len()
+    }
+
+    /// How many connections are open, as counted by the server serving
+    /// this state (0 when served by someone else).
+    pub fn connections(&self) -> usize {
+        self.inner.connections.load(Ordering::Relaxed)
+    }
+
+    /// The count behind [`SandboxState::connections`], for the server.
+    pub(crate) fn connection_gauge(&self) -> Arc<AtomicUsize> {
+        self.inner.connections.clone()
     }
 
     /// How many recipients' states are tracked.
