@@ -29,20 +29,45 @@
 //! connection is closed for each new one, so idle sockets cannot shut out a
 //! client that sends requests.
 //!
-//! ```no_run
-//! # #[tokio::main]
+//! # In your own tests
+//!
+//! Add `wawp-sandbox = { version = "0.1", default-features = false }` to
+//! your dev-dependencies (without the CLI's clap and tracing-subscriber),
+//! then in a Tokio test:
+//!
+//! - **start** one: [`Sandbox::builder`]`()…`[`start`](SandboxBuilder::start)
+//!   listens on `127.0.0.1:0` (a free port) by default, in the current
+//!   runtime, with made-up credentials unless you give them;
+//! - **point your client at it**: [`Sandbox::base_url`],
+//!   [`Sandbox::instance_id`], [`Sandbox::access_token`];
+//! - **read the codes sent** instead of a phone: [`Sandbox::last_code`]
+//!   (by chat id, digits only) and [`Sandbox::messages`] (oldest first);
+//! - **control the clock**: give it a [`ManualClock`] and
+//!   [`advance`](ManualClock::advance) past [`SEND_COOLDOWN`],
+//!   [`CODE_LIFETIME`] or [`LOCKOUT`] instead of sleeping;
+//! - **stop it** with [`Sandbox::shutdown`] (dropping it stops it too).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), wawp_sandbox::StartError> {
 //! use wawp_sandbox::{ManualClock, Sandbox};
 //!
 //! let clock = ManualClock::new();
 //! let sandbox = Sandbox::builder().clock(clock.clone()).start().await?;
-//! println!("WAWP_BASE_URL={}", sandbox.base_url());
-//! // ... send a code to 201234567890 through the API, then:
-//! let code = sandbox.last_code("201234567890");
-//! clock.advance(wawp_sandbox::SEND_COOLDOWN); // no sleeping
+//! // WAWP_BASE_URL, WAWP_INSTANCE_ID, WAWP_ACCESS_TOKEN for your client:
+//! let (url, id, token) = (sandbox.base_url(), sandbox.instance_id(), sandbox.access_token());
+//! # let _ = (url, id, token);
+//! // ... your code sends a code to 201234567890 through the API, then:
+//! let code = sandbox.last_code("201234567890"); // Some("042917") after a send
+//! # assert_eq!(code, None);
+//! clock.advance(wawp_sandbox::SEND_COOLDOWN); // the next send is allowed: no sleeping
+//! sandbox.shutdown().await;
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! A complete example, your own function using the `wawp` client tested
+//! against the sandbox, is the crate's `tests/in_your_tests.rs`.
 //!
 //! Contents:
 //! - [`server`]: [`Sandbox`] and [`SandboxBuilder`], start and stop.
