@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use rand::Rng;
+use rand::RngExt;
 
 use crate::clock::{Clock, millis};
 use crate::credentials::Credentials;
