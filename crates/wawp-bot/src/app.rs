@@ -100,7 +100,7 @@ pub async fn run_with(
 ) -> Result<(), RunError> {
     let stop = Stop::on(shutdown);
     let target = config.store.clone();
-    let db = Db::open(&target)
+    let db = Db::open_as(&target, config.runs())
         .await
         .map_err(|source| RunError::Db {
             path: target.to_string(),

@@ -159,10 +159,16 @@ pub enum CliCommand {
 /// `wawp-bot audit ...`.
 #[derive(Subcommand, Debug, Clone)]
 pub enum AuditCommand {
-    /// Print the audit rows written since DATE as CSV on stdout.
+    /// Print the audit rows written since DATE as CSV on stdout (cells a spreadsheet would evaluate start with ').
     Export {
         /// A date (2026-01-31, UTC midnight) or an RFC 3339 time (2026-01-31T12:00:00Z).
         #[arg(long, value_name = "DATE", value_parser = parse::since)]
         since: DateTime<Utc>,
+        /// Only rows written before this date or time (exclusive).
+        #[arg(long, value_name = "DATE", value_parser = parse::since)]
+        until: Option<DateTime<Utc>>,
+        /// Include the rows of dry runs (--sandbox), left out by default.
+        #[arg(long)]
+        include_dry_runs: bool,
     },
 }

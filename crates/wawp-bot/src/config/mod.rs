@@ -25,18 +25,20 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use cli::{AuditCommand, Cli, CliCommand, LogFormat};
 pub use sources::EnvLookup;
 
-use crate::store::StoreTarget;
+use crate::store::{ExportFilter, Runs, StoreTarget};
 
 /// Telegram's Bot API server.
 pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
 /// Default audit database path.
 pub const DEFAULT_DB: &str = "wawp-bot.sqlite3";
+/// Default audit database path of `--sandbox` and `--console`: dry runs and
+/// first tries never mix with the real log.
+pub const DEFAULT_SANDBOX_DB: &str = "wawp-bot-sandbox.sqlite3";
 /// Default sends per admin per minute.
 pub const DEFAULT_SEND_LIMIT: NonZeroU32 = NonZeroU32::new(10).unwrap();
 /// Default replies per second of one process (with bursts of 4, at most 26
@@ -133,8 +135,8 @@ pub enum Invocation {
     ExportAudit {
         /// The database to read.
         store: StoreTarget,
-        /// The first instant exported.
-        since: DateTime<Utc>,
+        /// Which rows.
+        filter: ExportFilter,
     },
 }
 
@@ -214,10 +216,19 @@ impl Invocation {
                 to: to.clone(),
             },
             Some(CliCommand::Audit {
-                command: AuditCommand::Export { since },
+                command:
+                    AuditCommand::Export {
+                        since,
+                        until,
+                        include_dry_runs,
+                    },
             }) => Invocation::ExportAudit {
                 store: store(&cli.db),
-                since: *since,
+                filter: ExportFilter {
+                    since: *since,
+                    until: *until,
+                    include_dry_runs: *include_dry_runs,
+                },
             },
             None => Invocation::Run(Box::new(Config::from_cli(cli)?)),
         })
@@ -318,6 +329,14 @@ impl Config {
                 "it must not share the webhook's --listen port: health and metrics stay off the public port",
             ));
         }
+        let trial = console || matches!(wawp, WawpSettings::Sandbox);
+        let store = cli.db.unwrap_or_else(|| {
+            StoreTarget::Sqlite(PathBuf::from(if trial {
+                DEFAULT_SANDBOX_DB
+            } else {
+                DEFAULT_DB
+            }))
+        });
         Ok(Config {
             telegram_token,
             telegram_api_url: cli
@@ -325,9 +344,7 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_TELEGRAM_API_URL.parse().expect("a valid URL")),
             admins,
             wawp,
-            store: cli
-                .db
-                .unwrap_or_else(|| StoreTarget::Sqlite(PathBuf::from(DEFAULT_DB))),
+            store,
             send_limit: cli.send_limit.unwrap_or(DEFAULT_SEND_LIMIT),
             send_window: SEND_WINDOW,
             reply_rate: cli.reply_rate.unwrap_or(DEFAULT_REPLY_RATE),
@@ -346,6 +363,15 @@ impl Config {
                 .map(|days| Duration::from_secs(u64::from(days) * 86_400)),
             webhook,
         })
+    }
+
+    /// A dry run (`--sandbox`: no WhatsApp message leaves) or real sends;
+    /// the store marks a dry run's audit rows.
+    pub fn runs(&self) -> Runs {
+        match self.wawp {
+            WawpSettings::Sandbox => Runs::DryRun,
+            WawpSettings::Live { .. } => Runs::Real,
+        }
     }
 
     /// The bot's numeric id: the part of the token before the colon (0 in

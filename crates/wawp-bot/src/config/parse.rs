@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use secrecy::SecretString;
 
 use crate::store::StoreTarget;
@@ -197,13 +197,29 @@ pub fn retention_days(text: &str) -> Result<u32, String> {
     Ok(number(text, "days", 1..=36_500)? as u32)
 }
 
-/// `2026-01-31` (UTC midnight) or an RFC 3339 time.
+/// `2026-01-31` (UTC midnight) or an RFC 3339 time, in the years 1970 to
+/// 9999 (`--since`, `--until`).
 pub fn since(text: &str) -> Result<DateTime<Utc>, String> {
+    const HINT: &str = "give a date such as 2026-01-31 or a time such as 2026-01-31T12:00:00Z (years 1970 to 9999)";
     let text = text.trim();
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    // Exactly four digits of year: chrono would also take `+10000-01-01`.
+    let shaped = text.len() >= 10
+        && text.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        && text.as_bytes()[4] == b'-';
+    if !shaped {
+        return Err(HINT.into());
     }
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| "give a date such as 2026-01-31 or a time such as 2026-01-31T12:00:00Z".into())
+    let at = if text.len() == 10 {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(|date| date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+            .map_err(|_| HINT.to_owned())?
+    } else {
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| HINT.to_owned())?
+    };
+    if !(1970..=9999).contains(&at.year()) {
+        return Err(HINT.into());
+    }
+    Ok(at)
 }

@@ -37,12 +37,12 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use csv::write_csv;
+pub use csv::{CSV_HEADER, CsvSink, neutralise_cell, write_csv};
 pub use error::{StoreError, UnwritableKind};
 pub use model::{
     Action, Caller, Claim, Entry, NewEntry, Outcome, PendingReport, RefusalTally, SendPermit,
 };
-pub use sqlite::DEFAULT_BUSY_TIMEOUT;
+pub use sqlite::{Backup, BackupCanceller, DEFAULT_BUSY_TIMEOUT};
 
 use postgres::PgStore;
 use sqlite::SqliteStore;
@@ -59,6 +59,48 @@ pub struct SendLimit {
     pub limit: NonZeroU32,
     /// The sliding window, one minute.
     pub window: Duration,
+}
+
+/// Whether the process writing to the store is a dry run: a dry-run store
+/// marks every audit row it writes (column `dry_run`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Runs {
+    /// Real sends.
+    #[default]
+    Real,
+    /// `--sandbox`: no WhatsApp message leaves the machine.
+    DryRun,
+}
+
+/// Which rows `audit export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportFilter {
+    /// The first instant exported.
+    pub since: DateTime<Utc>,
+    /// Rows written before this instant only, if set.
+    pub until: Option<DateTime<Utc>>,
+    /// Dry-run rows too (`--include-dry-runs`).
+    pub include_dry_runs: bool,
+}
+
+/// Writes the audit rows `filter` selects as CSV to `out`, streaming them
+/// (memory stays bounded however long the log), without writing to the
+/// database: SQLite is opened read-only, PostgreSQL read in a read-only
+/// transaction without migrating. Returns how many rows were written.
+pub async fn export_csv(
+    target: &StoreTarget,
+    filter: ExportFilter,
+    out: impl std::io::Write + Send + 'static,
+) -> Result<u64, StoreError> {
+    match target {
+        StoreTarget::Sqlite(path) => {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || sqlite::export(&path, &filter, out))
+                .await
+                .map_err(|e| StoreError::Other(e.to_string()))?
+        }
+        StoreTarget::Postgres(url) => postgres::export(url.expose_secret(), &filter, out).await,
+    }
 }
 
 /// Where the store is: the `--db` / `WAWP_BOT_DB` setting.
@@ -140,17 +182,28 @@ impl Store {
     /// Opens the store (creating a SQLite file if missing) and brings its
     /// schema up to date. Several processes may do this at once.
     pub async fn open(target: &StoreTarget) -> Result<Store, StoreError> {
+        Store::open_as(target, Runs::Real).await
+    }
+
+    /// [`Store::open`] for a process that `runs` real sends or a dry run: a
+    /// dry-run store marks every audit row it writes.
+    pub async fn open_as(target: &StoreTarget, runs: Runs) -> Result<Store, StoreError> {
+        let dry_run = runs == Runs::DryRun;
         match target {
             StoreTarget::Sqlite(path) => {
-                Store::open_sqlite(path.clone(), DEFAULT_BUSY_TIMEOUT).await
+                let store = Store::open_sqlite(path.clone(), DEFAULT_BUSY_TIMEOUT).await?;
+                if let (true, Backend::Sqlite(s)) = (dry_run, &store.backend) {
+                    s.stamp_dry_runs()?;
+                }
+                Ok(store)
             }
             StoreTarget::Postgres(url) => Ok(Store::new(Backend::Postgres(
-                PgStore::open(url.expose_secret()).await?,
+                PgStore::open(url.expose_secret(), dry_run).await?,
             ))),
         }
     }
 
-    /// Opens a store that must exist already (`backup`, `audit export`).
+    /// Opens a store that must exist already, read-write (tests).
     pub async fn open_existing(target: &StoreTarget) -> Result<Store, StoreError> {
         match target {
             StoreTarget::Sqlite(path) => {
@@ -336,7 +389,12 @@ impl Store {
     /// while the bot runs. PostgreSQL: [`StoreError::BackupUnsupported`].
     pub async fn backup(&self, to: &Path) -> Result<(), StoreError> {
         match &self.backend {
-            Backend::Sqlite(s) => s.backup(to).await,
+            Backend::Sqlite(s) => {
+                let (from, to) = (PathBuf::from(s.location()), to.to_owned());
+                tokio::task::spawn_blocking(move || Backup::prepare(&from, &to)?.run())
+                    .await
+                    .map_err(|e| StoreError::Other(e.to_string()))?
+            }
             Backend::Postgres(_) => Err(StoreError::BackupUnsupported),
         }
     }
