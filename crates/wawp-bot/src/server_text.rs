@@ -8,8 +8,11 @@
 //! [`MAX_CHARS`] characters with an ellipsis. Where the text goes into HTML,
 //! the caller escapes the cleaned text as well.
 
-/// The most characters of server text ever shown.
+/// The most characters of a server identifier (a job id) ever shown.
 pub const MAX_CHARS: usize = 64;
+
+/// The most characters of a server message (why Wawp refused) ever shown.
+pub const MAX_MESSAGE_CHARS: usize = 300;
 
 /// Format characters (Unicode `Cf`, plus line and paragraph separators) that
 /// change how the text around them is shown.
@@ -29,7 +32,13 @@ fn is_invisible(c: char) -> bool {
 /// last one `…` when it was cut. Reads at most a few characters past the
 /// cap, whatever the length of `text`.
 pub fn clean(text: &str) -> String {
-    let mut out = String::with_capacity(text.len().min(MAX_CHARS * 4));
+    clean_to(text, MAX_CHARS)
+}
+
+/// [`clean`] with a cap of `max` characters (at least 1).
+pub fn clean_to(text: &str, max: usize) -> String {
+    let max = max.max(1);
+    let mut out = String::with_capacity(text.len().min(max * 4));
     let mut kept = 0;
     let mut chars = text
         .chars()
@@ -40,7 +49,7 @@ pub fn clean(text: &str) -> String {
             c => Some(c),
         });
     while let Some(c) = chars.next() {
-        if kept == MAX_CHARS - 1 {
+        if kept == max - 1 {
             if chars.next().is_some() {
                 out.push('…');
             } else {
@@ -57,6 +66,11 @@ pub fn clean(text: &str) -> String {
 /// [`clean`], then escaped for Telegram's HTML.
 pub fn clean_html(text: &str) -> String {
     html_escape::encode_text(&clean(text)).into_owned()
+}
+
+/// A server message: [`clean_to`] [`MAX_MESSAGE_CHARS`], escaped for HTML.
+pub fn message_html(text: &str) -> String {
+    html_escape::encode_text(&clean_to(text, MAX_MESSAGE_CHARS)).into_owned()
 }
 
 #[cfg(test)]

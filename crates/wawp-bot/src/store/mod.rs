@@ -285,8 +285,9 @@ impl Store {
     }
 
     /// Appends a row and commits it; returns its id.
-    pub async fn audit(&self, entry: NewEntry) -> Result<i64, StoreError> {
+    pub async fn audit(&self, mut entry: NewEntry) -> Result<i64, StoreError> {
         let now = self.now();
+        entry.job_id = entry.job_id.map(|job| crate::server_text::clean(&job));
         dispatch!(self.audit(entry, now))
     }
 
@@ -298,6 +299,8 @@ impl Store {
         job_id: Option<String>,
         error_kind: Option<String>,
     ) -> Result<(), StoreError> {
+        // Wawp's job id is server text: stored cleaned and bounded.
+        let job_id = job_id.map(|job| crate::server_text::clean(&job));
         dispatch!(self.finish_audit(id, outcome, job_id, error_kind))
     }
 
