@@ -133,6 +133,13 @@ fn init_logs(config: &Config) {
         wawp_bot::telemetry::DEFAULT_FILTER
     };
     wawp_bot::telemetry::init(config.log_format, filter, config.secrets());
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "wawp-bot starting");
+    if let Some(mode) = config.config_file_exposed {
+        tracing::warn!(
+            mode = format!("{mode:o}"),
+            "the --config file holds a secret and group or others may read it: chmod 600 it (--strict-permissions refuses to start)"
+        );
+    }
 }
 
 /// One line for a failed maintenance command, exit code 2 for a setting

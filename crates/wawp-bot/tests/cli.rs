@@ -289,3 +289,68 @@ async fn a_second_sigterm_exits_at_once_while_a_command_hangs() {
     assert_eq!(exit.code(), Some(130), "{}", stderr());
     assert!(stderr().contains("second signal"), "{}", stderr());
 }
+
+/// A config file holding the bot token that others may read: one WARN line
+/// at start (the console run ends at once on empty input); with
+/// `--strict-permissions`, one line and exit 2. A token given as the
+/// config path or the database is refused without being shown.
+#[cfg(unix)]
+#[test]
+fn a_readable_config_file_with_a_secret_is_warned_about_or_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bot.toml");
+    std::fs::write(
+        &path,
+        format!("telegram_bot_token = \"{BOT_TOKEN}\"\nwawp_bot_admins = [1]\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let db = dir.path().join("audit.sqlite3");
+    let args = [
+        "--config",
+        path.to_str().unwrap(),
+        "--sandbox",
+        "--console",
+        "--db",
+        db.to_str().unwrap(),
+    ];
+    let out = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("group or others may read it"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(
+        warnings[0].contains("WARN") && warnings[0].contains("644"),
+        "{stderr}"
+    );
+
+    let mut strict = args.to_vec();
+    strict.push("--strict-permissions");
+    let (code, _, stderr) = run(&strict, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("wawp-bot: WAWP_BOT_CONFIG is invalid: the file holds a secret"),
+        "{stderr}"
+    );
+
+    for name in ["WAWP_BOT_CONFIG", "WAWP_BOT_DB"] {
+        let (code, _, stderr) = run(&["--sandbox", "--console"], &[(name, BOT_TOKEN)]);
+        assert_eq!(code, 2, "{stderr}");
+        assert_eq!(
+            stderr.trim_end(),
+            format!(
+                "wawp-bot: {name} is invalid: it looks like a token or password, not a path or URL: put the secret in its own setting and give the path or URL here"
+            )
+        );
+    }
+}

@@ -49,8 +49,16 @@ pub struct Cli {
     pub command: Option<CliCommand>,
 
     /// TOML file with any of the settings below (keys: the variable names in lower case, e.g. telegram_bot_token, wawp_bot_admins = [123, 456]).
-    #[arg(long, env = "WAWP_BOT_CONFIG", value_name = "FILE", global = true)]
+    #[arg(long, env = "WAWP_BOT_CONFIG", value_name = "FILE", global = true, value_parser = parse::config_path)]
     pub config: Option<PathBuf>,
+
+    /// Refuse to start (exit 2) if the --config file holds a secret and group or others may read it, instead of a warning.
+    #[arg(long, env = "WAWP_BOT_STRICT_PERMISSIONS", value_parser = BoolishValueParser::new(), num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", global = true)]
+    pub strict_permissions: Option<bool>,
+
+    /// Set after parsing: the --config file's mode when it holds a secret that group or others may read.
+    #[arg(skip)]
+    pub config_file_exposed: Option<u32>,
 
     /// The bot's token from @BotFather (not needed with --console).
     #[arg(long, env = "TELEGRAM_BOT_TOKEN", value_name = "TOKEN", value_parser = parse::bot_token)]

@@ -117,6 +117,9 @@ pub struct Config {
     pub audit_retention: Option<Duration>,
     /// Webhook mode; `None` is long polling.
     pub webhook: Option<WebhookSettings>,
+    /// The `--config` file's mode, when it holds a secret that group or
+    /// others may read (a WARN line at start).
+    pub config_file_exposed: Option<u32>,
 }
 
 /// What the command line asks for.
@@ -159,11 +162,10 @@ pub enum ConfigError {
         /// What is wrong, never the value itself.
         reason: String,
     },
-    /// The `--config` file cannot be read or parsed.
-    #[error("config file {path}: {reason}")]
+    /// The `--config` file cannot be read or parsed. The path is not
+    /// shown (a setting's value never is).
+    #[error("the --config file (WAWP_BOT_CONFIG): {reason}")]
     File {
-        /// The file.
-        path: String,
         /// What is wrong.
         reason: String,
     },
@@ -185,7 +187,7 @@ impl ConfigError {
     }
 }
 
-fn invalid(name: &str, reason: impl Into<String>) -> ConfigError {
+pub(crate) fn invalid(name: &str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         name: name.to_owned(),
         reason: reason.into(),
@@ -263,6 +265,7 @@ impl Config {
             log_format: LogFormat::Text,
             audit_retention: None,
             webhook: None,
+            config_file_exposed: None,
         }
     }
 
@@ -362,6 +365,7 @@ impl Config {
                 .audit_retention_days
                 .map(|days| Duration::from_secs(u64::from(days) * 86_400)),
             webhook,
+            config_file_exposed: cli.config_file_exposed,
         })
     }
 
