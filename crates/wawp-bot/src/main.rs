@@ -33,6 +33,15 @@ fn main() -> ExitCode {
     };
     match invocation {
         Invocation::Run(config) => run(&runtime, *config),
+        Invocation::CheckConfig(config) => {
+            if let Some(mode) = config.config_file_exposed {
+                eprintln!(
+                    "wawp-bot: warning: the --config file holds a secret and group or others may read it (mode {mode:o}): chmod 600 it"
+                );
+            }
+            println!("wawp-bot: the configuration is valid");
+            ExitCode::SUCCESS
+        }
         Invocation::Backup {
             store: StoreTarget::Postgres(_),
             ..

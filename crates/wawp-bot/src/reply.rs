@@ -95,7 +95,12 @@ pub fn bad_arguments(command: Usage, error: &ArgError) -> String {
         ArgError::Missing => "Missing arguments.".to_owned(),
         other => format!("{}.", capitalise(&escape(&other.to_string()))),
     };
-    format!("⚠️ {what} Nothing was sent.\n\n{}", usage(command))
+    // `/history` sends nothing in any case.
+    let nothing_sent = match command {
+        Usage::Send | Usage::Verify => " Nothing was sent.",
+        Usage::History => "",
+    };
+    format!("⚠️ {what}{nothing_sent}\n\n{}", usage(command))
 }
 
 /// `/whoami`.
@@ -284,7 +289,10 @@ pub fn history(entries: &[Entry]) -> String {
     if entries.is_empty() {
         return "The audit log is empty.".to_owned();
     }
-    let mut text = format!("<b>Last {} audit entries</b>, newest first:", entries.len());
+    let mut text = match entries.len() {
+        1 => "<b>Last 1 audit entry</b>:".to_owned(),
+        n => format!("<b>Last {n} audit entries</b>, newest first:"),
+    };
     for entry in entries {
         let who = match &entry.caller.username {
             Some(name) => format!("@{} ({})", clean_html(name), entry.caller.id),
@@ -350,6 +358,16 @@ mod tests {
         assert_eq!(human(Duration::from_secs(45)), "45 s");
         assert_eq!(human(Duration::from_secs(300)), "5 min");
         assert_eq!(human(Duration::from_millis(125_500)), "2 min 6 s");
+    }
+
+    #[test]
+    fn a_history_count_out_of_range_says_the_range_and_nothing_about_sending() {
+        let text = bad_arguments(Usage::History, &ArgError::Count);
+        assert!(
+            text.starts_with("⚠️ The count must be a whole number from 1 to 50.\n\n/history [n]"),
+            "{text}"
+        );
+        assert!(!text.contains("Nothing was sent"), "{text}");
     }
 
     #[test]

@@ -156,6 +156,8 @@ pub enum CliCommand {
         #[arg(value_name = "PATH")]
         to: PathBuf,
     },
+    /// Check every setting (flags, environment, --config file) and exit: 0 when the bot would start with them, 2 with the one-line error. Connects to nothing.
+    CheckConfig,
     /// Read the audit log.
     Audit {
         /// What to do with it.

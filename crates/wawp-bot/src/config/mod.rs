@@ -48,7 +48,8 @@ pub const DEFAULT_REPLY_RATE: NonZeroU32 = NonZeroU32::new(22).unwrap();
 pub const SEND_WINDOW: Duration = Duration::from_secs(60);
 /// Default maximum age of a command, in seconds.
 pub const DEFAULT_MAX_UPDATE_AGE: u64 = 120;
-/// Default time the in-flight commands get after SIGTERM (below systemd's 30 s).
+/// Default time the in-flight commands get after SIGTERM (below the unit's
+/// `TimeoutStopSec=25`).
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(20);
 /// Default webhook listen address: behind a TLS proxy on the same host.
 pub const DEFAULT_LISTEN: SocketAddr =
@@ -127,6 +128,8 @@ pub struct Config {
 pub enum Invocation {
     /// Run the bot.
     Run(Box<Config>),
+    /// `wawp-bot check-config`: the settings are valid (this is them).
+    CheckConfig(Box<Config>),
     /// `wawp-bot backup PATH`.
     Backup {
         /// The database to copy.
@@ -232,6 +235,9 @@ impl Invocation {
                     include_dry_runs: *include_dry_runs,
                 },
             },
+            Some(CliCommand::CheckConfig) => {
+                Invocation::CheckConfig(Box::new(Config::from_cli(cli)?))
+            }
             None => Invocation::Run(Box::new(Config::from_cli(cli)?)),
         })
     }

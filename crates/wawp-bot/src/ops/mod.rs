@@ -6,6 +6,9 @@
 //! | `/readyz` | 200 when the database is writable and the last successful Bot API round trip is recent, else 503; the body says which check failed |
 //! | `/metrics` | the Prometheus text format |
 //!
+//! [`Metrics`] also carries `wawp_bot_build_info{version}` and the process
+//! metrics (CPU, memory, open files, start time; `metrics-process`).
+//!
 //! The handlers record through [`Metrics`]: commands by name and outcome,
 //! Wawp call durations and errors by kind, Telegram errors, updates in
 //! flight, webhook requests refused for a bad secret. Label values come
@@ -27,6 +30,7 @@
 //! # }
 //! ```
 
+mod build_info;
 mod heartbeat;
 mod labels;
 mod recorder;
@@ -35,6 +39,7 @@ pub(crate) mod wiring;
 
 use std::net::SocketAddr;
 
+pub use build_info::BUILD_INFO;
 pub use heartbeat::{HEARTBEAT_EVERY, heartbeat};
 pub use labels::{CommandLabel, OutcomeLabel, TelegramErrorLabel, WawpCall};
 pub use recorder::{

@@ -99,7 +99,7 @@ async fn history_lists_the_admins_entries_newest_first_whatever_non_admins_do() 
         .ask(private_message(OTHER_ADMIN, "/history 1"))
         .await;
     assert!(
-        reply.text.starts_with("<b>Last 1 audit entries</b>"),
+        reply.text.starts_with("<b>Last 1 audit entry</b>:\n"),
         "{}",
         reply.text
     );
@@ -113,6 +113,23 @@ async fn history_lists_the_admins_entries_newest_first_whatever_non_admins_do() 
     let reply = telegram.ask(private_message(OTHER_ADMIN, "/history")).await;
     let lines: Vec<_> = reply.text.lines().collect();
     assert_eq!(lines.len(), 3, "{}", reply.text);
+    assert!(
+        lines[0].starts_with("<b>Last 2 audit entries</b>"),
+        "{}",
+        reply.text
+    );
+    for out_of_range in ["/history 0", "/history 51", "/history 500"] {
+        let refused = telegram
+            .ask(private_message(OTHER_ADMIN, out_of_range))
+            .await;
+        assert!(
+            refused
+                .text
+                .starts_with("⚠️ The count must be a whole number from 1 to 50."),
+            "{out_of_range}: {}",
+            refused.text
+        );
+    }
     assert!(
         lines[2].contains(&format!(
             "@alice (1001) · send {MASKED} fr · <b>sent</b> · job <code>send_"

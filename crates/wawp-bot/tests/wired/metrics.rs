@@ -222,3 +222,46 @@ async fn readyz_fails_while_telegram_has_not_answered_yet() {
     assert_eq!(status, 200, "{body}");
     bot.stop().await;
 }
+
+/// A command addressed to another bot is not this bot's: not counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_for_another_bot_is_not_counted() {
+    let telegram = FakeTelegram::start().await;
+    let wawp = CountingWawp::start().await;
+    let (_dir, db) = temp_db();
+    let addr = free_addr();
+    let mut config = config(&telegram, &wawp.base_url, db);
+    config.metrics_listen = Some(addr);
+    let bot = TestBot::start(&telegram, config).await;
+
+    telegram.push(private_message(
+        ADMIN,
+        &format!("/verify@other_bot {PHONE} 123456"),
+    ));
+    telegram
+        .ask(private_message(ADMIN, &format!("/whoami@{BOT_USERNAME}")))
+        .await;
+    metrics_until(addr, "the whoami sample", |text| {
+        sample(
+            text,
+            r#"wawp_bot_commands_total{command="whoami",outcome="answered"}"#,
+        )
+        .is_some()
+    })
+    .await;
+    // Both updates handled and confirmed: the other bot's would be counted by now.
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    while !telegram.unconfirmed().is_empty() {
+        assert!(
+            std::time::Instant::now() < end,
+            "{:?}",
+            telegram.unconfirmed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (_, text) = http::get(addr, "/metrics").await;
+    assert!(!text.contains(r#"command="verify""#), "{text}");
+    assert!(!text.contains(r#"command="unknown""#), "{text}");
+    assert_eq!(wawp.requests(), 0);
+    bot.stop().await;
+}
