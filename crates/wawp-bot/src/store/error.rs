@@ -101,6 +101,16 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// [`StoreError::TooNew`] when the database's schema version `found` is
+    /// past the `known` migrations of this build.
+    pub(crate) fn check_schema(found: i64, known: usize) -> Result<(), StoreError> {
+        let known = known as i64;
+        if found > known {
+            return Err(StoreError::TooNew { found, known });
+        }
+        Ok(())
+    }
+
     pub(crate) fn csv(err: csv::Error) -> StoreError {
         StoreError::Csv(one_line(&err))
     }

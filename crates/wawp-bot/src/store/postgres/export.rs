@@ -6,7 +6,7 @@ use std::io::Write;
 use futures::TryStreamExt;
 use tokio_postgres::types::ToSql;
 
-use super::{MIGRATIONS, PgStore};
+use super::PgStore;
 use crate::store::csv::CsvSink;
 use crate::store::{ExportFilter, StoreError};
 
@@ -29,17 +29,7 @@ pub(crate) async fn export(
             what: "it holds no wawp-bot audit log".into(),
         });
     }
-    let version: i64 = tx
-        .query_one("SELECT version FROM wawp_bot_schema", &[])
-        .await?
-        .get(0);
-    let known = MIGRATIONS.len() as i64;
-    if version > known {
-        return Err(StoreError::TooNew {
-            found: version,
-            known,
-        });
-    }
+    super::recorded_version(&tx).await?;
     // A log from before the dry-run mark (migration 0005) holds real sends only.
     let marked: bool = tx
         .query_one(

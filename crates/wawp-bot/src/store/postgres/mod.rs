@@ -157,6 +157,18 @@ pub(crate) fn describe(config: &tokio_postgres::Config) -> String {
     format!("postgres://{user}@{host}:{port}/{db}")
 }
 
+/// The schema version in `wawp_bot_schema`; refused if newer than this build.
+pub(super) async fn recorded_version(
+    tx: &tokio_postgres::Transaction<'_>,
+) -> Result<i64, StoreError> {
+    let version: i64 = tx
+        .query_one("SELECT version FROM wawp_bot_schema", &[])
+        .await?
+        .get(0);
+    StoreError::check_schema(version, MIGRATIONS.len())?;
+    Ok(version)
+}
+
 async fn migrate(client: &mut deadpool_postgres::Object, location: &str) -> Result<(), StoreError> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
@@ -200,17 +212,8 @@ async fn migrate(client: &mut deadpool_postgres::Object, location: &str) -> Resu
         )
         .await?;
     }
-    let version: i64 = tx
-        .query_one("SELECT version FROM wawp_bot_schema", &[])
-        .await?
-        .get(0);
+    let version = recorded_version(&tx).await?;
     let known = MIGRATIONS.len() as i64;
-    if version > known {
-        return Err(StoreError::TooNew {
-            found: version,
-            known,
-        });
-    }
     for (name, sql) in MIGRATIONS.iter().skip(version as usize) {
         tx.batch_execute(sql).await?;
         tracing::info!(migration = name, "applied database migration");

@@ -215,13 +215,8 @@ fn migrate(conn: &mut Connection, location: &str) -> Result<(), StoreError> {
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| open_error(location, e))?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    StoreError::check_schema(version, MIGRATIONS.len())?;
     let known = MIGRATIONS.len() as i64;
-    if version > known {
-        return Err(StoreError::TooNew {
-            found: version,
-            known,
-        });
-    }
     if version == 0 {
         let tables: Vec<String> = tx
             .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 3")?

@@ -85,13 +85,7 @@ fn check_schema(conn: &Connection, location: &str) -> Result<(), StoreError> {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .map_err(|e| read_error(location, e))?;
-    let known = MIGRATIONS.len() as i64;
-    if version > known {
-        return Err(StoreError::TooNew {
-            found: version,
-            known,
-        });
-    }
+    StoreError::check_schema(version, MIGRATIONS.len())?;
     if version == 0 {
         return Err(StoreError::Foreign {
             location: location.to_owned(),
