@@ -54,7 +54,8 @@ pub(super) fn spawn(shared: Arc<Shared>, interactive: bool) -> io::Result<()> {
 /// The line editor, with log lines printed above its prompt when stderr is
 /// the terminal too; `None` if none can be set up.
 fn editor() -> Option<DefaultEditor> {
-    let config = Config::builder().auto_add_history(true).build();
+    // History is added by hand: a refused (over-long) line is not kept.
+    let config = Config::builder().max_history_size(1000).ok()?.build();
     let mut editor = DefaultEditor::with_config(config).ok()?;
     if io::stderr().is_terminal()
         && let Ok(printer) = editor.create_external_printer()
@@ -69,6 +70,9 @@ fn edit_lines(shared: &Shared, mut editor: DefaultEditor) {
     loop {
         match editor.readline(PROMPT) {
             Ok(line) => {
+                if line.len() <= MAX_LINE && !line.trim().is_empty() {
+                    let _ = editor.add_history_entry(line.as_str());
+                }
                 if send_line(shared, &line) {
                     // The reply prints before the next prompt.
                     shared.wait_answered(MAX_WAIT);
