@@ -4,10 +4,8 @@
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
-use std::sync::Arc;
 
-use chrono::{TimeZone, Utc};
-use wawp_bot::store::{Action, Caller, ManualClock, NewEntry, Outcome, Runs, Store, StoreTarget};
+use wawp_bot::store::{Action, Caller, NewEntry, Outcome, Runs, Store, StoreTarget};
 
 use crate::{BIN, row_at, stderr, wawp_bot};
 
@@ -86,13 +84,7 @@ async fn a_read_only_user_exports_a_read_only_file_that_stays_byte_for_byte_the_
     let folder = dir.path().join("ro");
     std::fs::create_dir(&folder).unwrap();
     let db = folder.join("audit.sqlite3");
-    let clock = Arc::new(ManualClock::at(
-        Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap(),
-    ));
-    let store = Store::open(&StoreTarget::Sqlite(db.clone()))
-        .await
-        .unwrap()
-        .with_clock(clock.clone());
+    let (store, clock) = crate::store_on_a_clock(&db).await;
     row_at(&store, &clock, 5, 42).await;
     store.close().unwrap();
     let before = std::fs::read(&db).unwrap();

@@ -33,18 +33,25 @@ pub(crate) async fn row_at(store: &Store, clock: &ManualClock, day: u32, admin: 
     store.audit(entry).await.unwrap();
 }
 
+/// A SQLite store at `db` whose rows are stamped by a manual clock set to
+/// 2025-12-01.
+pub(crate) async fn store_on_a_clock(db: &std::path::Path) -> (Store, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::at(
+        Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap(),
+    ));
+    let store = Store::open(&StoreTarget::Sqlite(db.to_owned()))
+        .await
+        .unwrap()
+        .with_clock(clock.clone());
+    (store, clock)
+}
+
 #[tokio::test]
 async fn backup_writes_a_copy_that_opens_and_holds_the_rows() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("audit.sqlite3");
-    let clock = Arc::new(ManualClock::at(
-        Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap(),
-    ));
     // The bot's own handle stays open (as while it runs) during the backup.
-    let store = Store::open(&StoreTarget::Sqlite(db.clone()))
-        .await
-        .unwrap()
-        .with_clock(clock.clone());
+    let (store, clock) = store_on_a_clock(&db).await;
     row_at(&store, &clock, 5, 42).await;
     row_at(&store, &clock, 20, 43).await;
 
@@ -84,13 +91,7 @@ async fn backup_writes_a_copy_that_opens_and_holds_the_rows() {
 async fn audit_export_prints_the_rows_since_a_date_as_csv() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("audit.sqlite3");
-    let clock = Arc::new(ManualClock::at(
-        Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap(),
-    ));
-    let store = Store::open(&StoreTarget::Sqlite(db.clone()))
-        .await
-        .unwrap()
-        .with_clock(clock.clone());
+    let (store, clock) = store_on_a_clock(&db).await;
     row_at(&store, &clock, 5, 42).await;
     row_at(&store, &clock, 20, 43).await;
     store.close().unwrap();

@@ -27,15 +27,27 @@ async fn metrics_until(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn commands_move_the_metrics_by_name_and_outcome_without_user_labels() {
+/// The bot with `--metrics-listen` on a free loopback address.
+async fn bot_with_metrics() -> (
+    FakeTelegram,
+    CountingWawp,
+    TestBot,
+    std::net::SocketAddr,
+    tempfile::TempDir,
+) {
     let telegram = FakeTelegram::start().await;
     let wawp = CountingWawp::start().await;
-    let (_dir, db) = temp_db();
+    let (dir, db) = temp_db();
     let addr = free_addr();
     let mut config = config(&telegram, &wawp.base_url, db);
     config.metrics_listen = Some(addr);
     let bot = TestBot::start(&telegram, config).await;
+    (telegram, wawp, bot, addr, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_move_the_metrics_by_name_and_outcome_without_user_labels() {
+    let (telegram, wawp, bot, addr, _dir) = bot_with_metrics().await;
 
     assert_eq!(http::get(addr, "/healthz").await, (200, "ok\n".to_owned()));
     telegram
@@ -226,13 +238,7 @@ async fn readyz_fails_while_telegram_has_not_answered_yet() {
 /// A command addressed to another bot is not this bot's: not counted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_for_another_bot_is_not_counted() {
-    let telegram = FakeTelegram::start().await;
-    let wawp = CountingWawp::start().await;
-    let (_dir, db) = temp_db();
-    let addr = free_addr();
-    let mut config = config(&telegram, &wawp.base_url, db);
-    config.metrics_listen = Some(addr);
-    let bot = TestBot::start(&telegram, config).await;
+    let (telegram, wawp, bot, addr, _dir) = bot_with_metrics().await;
 
     telegram.push(private_message(
         ADMIN,
