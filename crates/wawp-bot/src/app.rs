@@ -100,7 +100,7 @@ pub async fn run_with(
 ) -> Result<(), RunError> {
     let stop = Stop::on(shutdown);
     let target = config.store.clone();
-    let db = Db::open(&target)
+    let db = Db::open_as(&target, config.runs())
         .await
         .map_err(|source| RunError::Db {
             path: target.to_string(),
@@ -166,13 +166,15 @@ async fn serve(
     let tree = Arc::new(handlers::schema());
     let handle: HandleFn = Arc::new({
         let metrics = metrics.clone();
+        let username: Arc<str> = me.username().into();
         move |update: Update| {
             let tree = Arc::clone(&tree);
             let mut deps = deps.clone();
             let metrics = metrics.clone();
+            let username = Arc::clone(&username);
             Box::pin(async move {
                 let _in_flight = metrics.update_started();
-                let command = observed::command_of(&update);
+                let command = observed::command_of(&update, &username);
                 let id = update.id.0;
                 deps.insert(update);
                 let (flow, noted) = observed::observe(tree.dispatch(deps)).await;

@@ -11,6 +11,7 @@
 //! | `handlers` | the dptree handler tree and its endpoints |
 //! | `commands` | the commands and their argument parsing |
 //! | `reply` | the reply texts (HTML, escaped) |
+//! | [`server_text`] | Wawp's text (job ids) cleaned and bounded before it is shown |
 //! | `menu` | the command menu: public by default, admin commands in admins' chats |
 //! | `delivery` | replies split to fit, paced (admins first), retried |
 //! | `backend` | the `wawp` client, or the in-process sandbox |
@@ -37,6 +38,7 @@ pub(crate) mod menu;
 pub mod ops;
 mod polling;
 pub(crate) mod reply;
+pub mod server_text;
 pub mod shutdown;
 pub mod standby;
 mod startup;

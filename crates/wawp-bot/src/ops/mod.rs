@@ -6,6 +6,9 @@
 //! | `/readyz` | 200 when the store is writable (a cached background check) and the receiving loop is alive, 503 at once when draining; the body says which check failed and whether Telegram is reachable (reported, never a reason to fail) |
 //! | `/metrics` | the Prometheus text format |
 //!
+//! [`Metrics`] also carries `wawp_bot_build_info{version}` and the process
+//! metrics (CPU, memory, open files, start time; `metrics-process`).
+//!
 //! The handlers record through [`Metrics`]: commands by name and outcome,
 //! Wawp call durations and errors by kind, Telegram errors, updates in
 //! flight, webhook requests refused for a bad secret. Label values come
@@ -27,6 +30,7 @@
 //! # }
 //! ```
 
+mod build_info;
 mod heartbeat;
 mod labels;
 mod readiness;
@@ -36,6 +40,7 @@ pub(crate) mod wiring;
 
 use std::net::SocketAddr;
 
+pub use build_info::BUILD_INFO;
 pub use heartbeat::{HEARTBEAT_EVERY, heartbeat};
 pub use labels::{CommandLabel, OutcomeLabel, TelegramErrorLabel, WawpCall};
 pub use readiness::{

@@ -98,6 +98,7 @@ impl Metrics {
             );
             counter!(WEBHOOK_REJECTED).absolute(0);
             gauge!(IN_FLIGHT).set(0.0);
+            super::build_info::register();
         });
         Metrics {
             inner: Some(Arc::new(Inner {
@@ -203,6 +204,7 @@ impl Metrics {
 
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
+        self.with(super::build_info::collect_process);
         self.inner
             .as_ref()
             .map(|inner| inner.handle.render())

@@ -44,14 +44,34 @@ pub(crate) fn note_audited(outcome: Outcome) {
     note(label);
 }
 
-/// The command an update carries (a message whose text starts with `/`).
-pub(crate) fn command_of(update: &Update) -> Option<CommandLabel> {
+/// The command an update carries, as the handlers parse it: a message whose
+/// text starts with `/`, addressed to this bot (`bot_username`). A command
+/// for another bot (`/verify@other_bot`) is not this bot's: `None`.
+pub(crate) fn command_of(update: &Update, bot_username: &str) -> Option<CommandLabel> {
+    use crate::commands::{Command, parse_command};
     let UpdateKind::Message(msg) = &update.kind else {
         return None;
     };
-    let text = msg.text()?.trim_start();
-    let name = text.split_whitespace().next()?;
-    name.starts_with('/').then(|| CommandLabel::from_name(name))
+    let text = msg.text()?;
+    let word = text.split_whitespace().next()?;
+    if !word.starts_with('/') {
+        return None;
+    }
+    if let Some((_, bot)) = word.split_once('@')
+        && !bot.eq_ignore_ascii_case(bot_username)
+    {
+        return None;
+    }
+    Some(match parse_command(text, bot_username) {
+        Some(Command::Start) => CommandLabel::Start,
+        Some(Command::Help) => CommandLabel::Help,
+        Some(Command::Whoami) => CommandLabel::Whoami,
+        Some(Command::Langs) => CommandLabel::Langs,
+        Some(Command::Send(_)) => CommandLabel::Send,
+        Some(Command::Verify(_)) => CommandLabel::Verify,
+        Some(Command::History(_)) => CommandLabel::History,
+        None => CommandLabel::Unknown,
+    })
 }
 
 /// Runs `handling` with a scope for [`note`]; returns its output and the
@@ -80,6 +100,12 @@ pub(crate) async fn start(
     };
     super::check_not_public(addr, config.webhook.as_ref().map(|hook| hook.listen))
         .map_err(RunError::Setting)?;
+    if !addr.ip().is_loopback() {
+        tracing::warn!(
+            %addr,
+            "--metrics-listen is not a loopback address: anyone who can reach it sees /healthz, /readyz (which check fails and why) and /metrics (command counts by outcome, error kinds, version, process memory and CPU); prefer 127.0.0.1 or firewall the port"
+        );
+    }
     let server = OpsServer::bind(addr)
         .await
         .map_err(|err| RunError::Setting(err.to_string()))?;

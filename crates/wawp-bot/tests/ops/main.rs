@@ -80,6 +80,29 @@ async fn ready(metrics: &Metrics, db: DbProbe) -> Readiness {
 }
 
 #[tokio::test]
+async fn metrics_carry_the_build_version_and_the_process_figures() {
+    let metrics = Metrics::new();
+    let (db, _) = switchable_db();
+    let app = router(metrics.clone(), Readiness::new(metrics.clone(), db));
+    let (_, text) = get(&app, "/metrics").await;
+    let build = format!(
+        r#"wawp_bot_build_info{{version="{}"}}"#,
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(sample(&text, &build), Some(1.0), "{text}");
+    let rss = sample(&text, "process_resident_memory_bytes").unwrap_or_default();
+    assert!(rss > 1_000_000.0, "{text}");
+    assert!(
+        sample(&text, "process_open_fds").is_some_and(|n| n >= 3.0),
+        "{text}"
+    );
+    assert!(
+        sample(&text, "process_cpu_seconds_total").is_some(),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn a_metric_moves_after_a_command() {
     let metrics = Metrics::new();
     let (db, _) = switchable_db();
@@ -188,6 +211,11 @@ async fn no_label_can_carry_a_user_id_or_a_phone_number() {
             seen += 1;
             if name == "le" {
                 assert!(value.parse::<f64>().is_ok() || value == "+Inf", "{line}");
+                continue;
+            }
+            // The build's version: fixed at compile time.
+            if name == "version" {
+                assert_eq!(value, env!("CARGO_PKG_VERSION"), "{line}");
                 continue;
             }
             assert!(

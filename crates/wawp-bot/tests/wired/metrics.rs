@@ -28,15 +28,27 @@ async fn metrics_until(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn commands_move_the_metrics_by_name_and_outcome_without_user_labels() {
+/// The bot with `--metrics-listen` on a free loopback address.
+async fn bot_with_metrics() -> (
+    FakeTelegram,
+    CountingWawp,
+    TestBot,
+    std::net::SocketAddr,
+    tempfile::TempDir,
+) {
     let telegram = FakeTelegram::start().await;
     let wawp = CountingWawp::start().await;
-    let (_dir, db) = temp_db();
+    let (dir, db) = temp_db();
     let addr = free_addr();
     let mut config = config(&telegram, &wawp.base_url, db);
     config.metrics_listen = Some(addr);
     let bot = TestBot::start(&telegram, config).await;
+    (telegram, wawp, bot, addr, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_move_the_metrics_by_name_and_outcome_without_user_labels() {
+    let (telegram, wawp, bot, addr, _dir) = bot_with_metrics().await;
 
     assert_eq!(http::get(addr, "/healthz").await, (200, "ok\n".to_owned()));
     telegram
@@ -296,4 +308,41 @@ async fn readyz_fails_at_once_when_the_bot_is_told_to_stop() {
         .expect("the bot stops after its shutdown timeout")
         .unwrap()
         .unwrap();
+}
+
+/// A command addressed to another bot is not this bot's: not counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_for_another_bot_is_not_counted() {
+    let (telegram, wawp, bot, addr, _dir) = bot_with_metrics().await;
+
+    telegram.push(private_message(
+        ADMIN,
+        &format!("/verify@other_bot {PHONE} 123456"),
+    ));
+    telegram
+        .ask(private_message(ADMIN, &format!("/whoami@{BOT_USERNAME}")))
+        .await;
+    metrics_until(addr, "the whoami sample", |text| {
+        sample(
+            text,
+            r#"wawp_bot_commands_total{command="whoami",outcome="answered"}"#,
+        )
+        .is_some()
+    })
+    .await;
+    // Both updates handled and confirmed: the other bot's would be counted by now.
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    while !telegram.unconfirmed().is_empty() {
+        assert!(
+            std::time::Instant::now() < end,
+            "{:?}",
+            telegram.unconfirmed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (_, text) = http::get(addr, "/metrics").await;
+    assert!(!text.contains(r#"command="verify""#), "{text}");
+    assert!(!text.contains(r#"command="unknown""#), "{text}");
+    assert_eq!(wawp.requests(), 0);
+    bot.stop().await;
 }
