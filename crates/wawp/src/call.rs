@@ -60,6 +60,7 @@ where
             };
             let failure = match outcome {
                 Ok(done) => return Ok(done),
+                Err(failure) if op == Op::Send => failure.for_send(),
                 Err(failure) => failure,
             };
             let remaining = deadline.saturating_duration_since(Instant::now());

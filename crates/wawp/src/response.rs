@@ -9,7 +9,7 @@ use reqwest::header::{CONTENT_LENGTH, HeaderMap};
 use wawp_openapi::types::ErrorBody;
 use wawp_openapi::{BodyTooLarge, Record, ResponseValue};
 
-use crate::retry::{Failure, Op};
+use crate::retry::Failure;
 use crate::scrub::Redactor;
 use crate::summary::{self, truncate};
 use crate::{Error, MAX_BODY_BYTES};
@@ -116,14 +116,19 @@ pub(crate) async fn read<T>(
             }
             Ok(Answer::Refused(refusal(status, &headers, &bytes, redactor)))
         }
-        Err(RawError::CommunicationError(e)) => Err(network_failure(e, redactor, true)),
+        Err(RawError::CommunicationError(e)) => Err(network_failure(e, redactor, None)),
         Err(RawError::ResponseBodyError(e) | RawError::InvalidUpgrade(e)) => {
-            Err(network_failure(e, redactor, false))
+            // The answer's head arrived: the request was written.
+            let answered = Some(record.status().map_or(0, |s| s.as_u16()));
+            Err(network_failure(e, redactor, answered))
         }
-        Err(RawError::InvalidRequest(_) | RawError::Custom(_)) => Err(Error::Connection {
-            message: "the request could not be built from this configuration".to_owned(),
-        }
-        .into()),
+        Err(RawError::InvalidRequest(_) | RawError::Custom(_)) => Err(Failure {
+            not_sent: true,
+            ..Error::Connection {
+                message: "the request could not be built from this configuration".to_owned(),
+            }
+            .into()
+        }),
     }
 }
 
@@ -145,8 +150,9 @@ fn refusal(
 }
 
 /// The error for a refusal that is not an operation's own outcome: 401,
-/// 429 on send, 5xx, redirects and other 4xx.
-pub(crate) fn refusal_error(op: Op, refusal: Refusal) -> Failure {
+/// 429 on send, 5xx, redirects and other 4xx. (A send's 502–504 becomes
+/// [`Error::OutcomeUnknown`] in [`Failure::for_send`].)
+pub(crate) fn refusal_error(refusal: Refusal) -> Failure {
     let Refusal {
         status,
         retry_after,
@@ -158,10 +164,6 @@ pub(crate) fn refusal_error(op: Op, refusal: Refusal) -> Failure {
         401 => Error::Unauthorized { message },
         429 => Error::SendCooldown {
             retry_after: retry_after.map_or(DEFAULT_SEND_COOLDOWN, clamp_retry_after),
-        },
-        502 | 504 if op == Op::Send => Error::OutcomeUnknown {
-            status: code,
-            message,
         },
         500..=599 => Error::Server {
             status: code,
@@ -181,6 +183,7 @@ pub(crate) fn refusal_error(op: Op, refusal: Refusal) -> Failure {
     Failure {
         error,
         not_sent: false,
+        answered: None,
         retry_after: if status.is_server_error() {
             retry_after
         } else {
@@ -189,8 +192,10 @@ pub(crate) fn refusal_error(op: Op, refusal: Refusal) -> Failure {
     }
 }
 
-fn network_failure(e: reqwest::Error, redactor: &Redactor<'_>, before_response: bool) -> Failure {
-    let not_sent = before_response && e.is_connect();
+/// A transport failure; `answered` is the status when the answer's head
+/// had arrived.
+fn network_failure(e: reqwest::Error, redactor: &Redactor<'_>, answered: Option<u16>) -> Failure {
+    let not_sent = answered.is_none() && e.is_connect();
     let error = if e.is_timeout() {
         Error::Timeout
     } else {
@@ -201,6 +206,7 @@ fn network_failure(e: reqwest::Error, redactor: &Redactor<'_>, before_response: 
     Failure {
         error,
         not_sent,
+        answered,
         retry_after: None,
     }
 }

@@ -7,20 +7,20 @@ use crate::Error;
 
 /// How the client retries failed calls.
 ///
-/// Only failures where the request provably never reached Wawp's
-/// application are retried, so a retry can never send a second code or use
-/// a second verify attempt:
+/// Only failures where the request provably never reached Wawp are
+/// retried, so a retry can never send a second code or use a second verify
+/// attempt: a connection that could not be opened (the request never
+/// left), for send and verify.
 ///
-/// - a connection that could not be opened (the request never left), for
-///   send and verify;
-/// - HTTP 503 on **send** (the service refused the request unprocessed).
-///
-/// A 502 or 504 on send is *not* retried: the gateway may have passed the
-/// request on, and a code may have gone out; the call fails with
-/// [`Error::OutcomeUnknown`] instead. A 429 is never retried (waiting out a
-/// cooldown is the caller's decision), a verify that reached the server is
-/// never repeated (each try uses one of the recipient's 5 attempts), and
-/// timeouts are not retried (the request may have arrived).
+/// Once a send request may have been written, any failure (a cut body, a
+/// reset, a timeout, HTTP 502/503/504, a body over the cap on those
+/// statuses) is [`Error::OutcomeUnknown`] and is *not* retried: a code may
+/// have gone out. A 503 on send is retried only when you opt in with
+/// [`retry_send_on_unavailable`](RetryPolicy::retry_send_on_unavailable).
+/// A 429 is never retried (waiting out a cooldown is the caller's
+/// decision), a verify that reached the server is never repeated (each try
+/// uses one of the recipient's 5 attempts), and timeouts are not retried
+/// (the request may have arrived).
 ///
 /// Between tries the client waits an exponentially growing delay
 /// (`base_delay`, `2 × base_delay`, ...) with random jitter, never more than
@@ -51,6 +51,8 @@ pub struct RetryPolicy {
     base_delay: Duration,
     max_delay: Duration,
     deadline: Duration,
+    #[cfg_attr(feature = "serde", serde(default))]
+    retry_send_on_unavailable: bool,
 }
 
 /// The default [`RetryPolicy::deadline`].
@@ -65,6 +67,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(5),
             deadline: DEFAULT_DEADLINE,
+            retry_send_on_unavailable: false,
         }
     }
 }
@@ -104,6 +107,26 @@ impl RetryPolicy {
         self
     }
 
+    /// Whether a send answered HTTP 503 is tried again (default `false`).
+    ///
+    /// Wawp itself answers 503 without taking the request on, so a retry
+    /// is safe when nothing stands between you and Wawp. A gateway or load
+    /// balancer in front of it may instead forward the send, lose Wawp's
+    /// answer and reply 503 itself: then the first send went out, a retry
+    /// sends a second code (or fails with [`Error::SendCooldown`] while the
+    /// recipient already has one). Turn this on only when you know no such
+    /// gateway is in the path. Without it (and when retries run out) the
+    /// 503 is [`Error::OutcomeUnknown`].
+    pub fn retry_send_on_unavailable(mut self, retry: bool) -> Self {
+        self.retry_send_on_unavailable = retry;
+        self
+    }
+
+    /// Whether a send answered HTTP 503 is tried again.
+    pub fn retries_send_on_unavailable(&self) -> bool {
+        self.retry_send_on_unavailable
+    }
+
     /// Total attempts per call, the first one included.
     pub fn attempts(&self) -> u32 {
         self.max_attempts
@@ -125,7 +148,9 @@ impl RetryPolicy {
         remaining: Duration,
     ) -> Option<Duration> {
         let safe = failure.not_sent
-            || (op == Op::Send && matches!(failure.error, Error::Server { status: 503, .. }));
+            || (op == Op::Send
+                && self.retry_send_on_unavailable
+                && matches!(failure.error, Error::OutcomeUnknown { status: 503, .. }));
         if !safe || attempt >= self.max_attempts {
             return None;
         }
@@ -161,6 +186,8 @@ pub(crate) struct Failure {
     pub(crate) error: Error,
     /// The request certainly never reached the server.
     pub(crate) not_sent: bool,
+    /// The status of an answer whose body then failed (cut short).
+    pub(crate) answered: Option<u16>,
     /// `Retry-After` of a 5xx.
     pub(crate) retry_after: Option<Duration>,
 }
@@ -170,8 +197,37 @@ impl From<Error> for Failure {
         Failure {
             error,
             not_sent: false,
+            answered: None,
             retry_after: None,
         }
+    }
+}
+
+impl Failure {
+    /// A failed send: once the request may have been written, anything but
+    /// a refusal Wawp gave itself means a code may be on its way.
+    pub(crate) fn for_send(self) -> Failure {
+        if self.not_sent {
+            return self;
+        }
+        let error = match self.error {
+            Error::Timeout | Error::Connection { .. } => Error::OutcomeUnknown {
+                status: self.answered.unwrap_or(0),
+                message: None,
+            },
+            Error::Server {
+                status: status @ (502..=504),
+                message,
+            } => Error::OutcomeUnknown { status, message },
+            Error::BodyTooLarge {
+                status: status @ (502..=504),
+            } => Error::OutcomeUnknown {
+                status,
+                message: None,
+            },
+            other => other,
+        };
+        Failure { error, ..self }
     }
 }
 
@@ -188,21 +244,30 @@ mod tests {
     }
 
     #[test]
-    fn only_unsent_requests_and_send_503s_are_retried() {
+    fn only_unsent_requests_and_opted_in_send_503s_are_retried() {
         let policy = RetryPolicy::default();
         let long = Duration::from_secs(60);
-        assert!(policy.next_delay(Op::Send, &server(503), 1, long).is_some());
+        let unavailable = server(503).for_send();
         assert!(
-            policy
+            matches!(unavailable.error, Error::OutcomeUnknown { status: 503, .. }),
+            "{unavailable:?}"
+        );
+        assert!(policy.next_delay(Op::Send, &unavailable, 1, long).is_none());
+        let opted_in = policy.retry_send_on_unavailable(true);
+        assert!(opted_in.retries_send_on_unavailable());
+        assert!(
+            opted_in
+                .next_delay(Op::Send, &unavailable, 1, long)
+                .is_some()
+        );
+        assert!(
+            opted_in
                 .next_delay(Op::Verify, &server(503), 1, long)
                 .is_none()
         );
         for status in [500, 502, 504] {
-            assert!(
-                policy
-                    .next_delay(Op::Send, &server(status), 1, long)
-                    .is_none()
-            );
+            let failure = server(status).for_send();
+            assert!(opted_in.next_delay(Op::Send, &failure, 1, long).is_none());
         }
         let refused = Failure {
             not_sent: true,
@@ -216,8 +281,10 @@ mod tests {
 
     #[test]
     fn no_retry_whose_wait_reaches_the_deadline() {
-        let policy = RetryPolicy::default().base_delay(Duration::from_secs(4));
-        let failure = server(503);
+        let policy = RetryPolicy::default()
+            .base_delay(Duration::from_secs(4))
+            .retry_send_on_unavailable(true);
+        let failure = server(503).for_send();
         assert!(
             policy
                 .next_delay(Op::Send, &failure, 1, Duration::from_secs(1))

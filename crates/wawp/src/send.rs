@@ -187,6 +187,6 @@ async fn attempt(inner: &Inner, req: &SendOtp<'_>, redactor: &Redactor<'_>) -> A
                 },
             ))
         }
-        Answer::Refused(refusal) => Err(response::refusal_error(Op::Send, refusal)),
+        Answer::Refused(refusal) => Err(response::refusal_error(refusal)),
     }
 }

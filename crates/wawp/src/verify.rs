@@ -232,7 +232,7 @@ async fn attempt(
             let status = refusal.status.as_u16();
             match classify(refusal) {
                 Ok(outcome) => Ok((status, outcome)),
-                Err(refusal) => Err(response::refusal_error(Op::Verify, refusal)),
+                Err(refusal) => Err(response::refusal_error(refusal)),
             }
         }
     }

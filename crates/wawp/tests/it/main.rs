@@ -8,6 +8,7 @@ mod features;
 mod from_env;
 mod hostile;
 mod leaks;
+mod outcome;
 mod requests;
 mod retries;
 mod validation;
