@@ -123,7 +123,7 @@ pub use error::{BuildError, Error, ErrorKind};
 pub use footer::{Footer, FooterReason, InvalidFooter, MAX_FOOTER_CHARS};
 pub use lang::{InvalidLang, Lang, OtherLang, documented_codes};
 pub use phone::{InvalidPhone, PhoneNumber, PhoneReason};
-pub use retry::{DEFAULT_DEADLINE, RetryPolicy};
+pub use retry::{DEFAULT_DEADLINE, MAX_DEADLINE, RetryPolicy};
 pub use send::{SendOtp, SentOtp};
 pub use transport::Transport;
 pub use verify::{VerifiedOtp, VerifyOtp, VerifyOutcome};

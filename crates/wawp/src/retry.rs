@@ -44,8 +44,15 @@ use crate::Error;
 /// assert_eq!(patient.attempts(), 5);
 /// assert_eq!(RetryPolicy::none().attempts(), 1);
 /// ```
+///
+/// With the `serde` feature a policy deserializes through the same setters,
+/// so `max_attempts: 0` is 1 and a huge `deadline` is capped, as above.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(from = "crate::serde_impls::RetryFields")
+)]
 pub struct RetryPolicy {
     max_attempts: u32,
     base_delay: Duration,
@@ -57,6 +64,10 @@ pub struct RetryPolicy {
 
 /// The default [`RetryPolicy::deadline`].
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+
+/// The longest [`RetryPolicy::deadline`] (and delay) kept: one day. A
+/// longer one is cut to it rather than overflow a clock.
+pub const MAX_DEADLINE: Duration = Duration::from_secs(24 * 3600);
 
 impl Default for RetryPolicy {
     /// 3 attempts in total, 250 ms base delay, 5 s maximum delay, 30 s
@@ -88,22 +99,25 @@ impl RetryPolicy {
         self
     }
 
-    /// The delay before the first retry; it doubles for each further one.
+    /// The delay before the first retry; it doubles for each further one
+    /// (at most [`MAX_DEADLINE`]).
     pub fn base_delay(mut self, delay: Duration) -> Self {
-        self.base_delay = delay;
+        self.base_delay = delay.min(MAX_DEADLINE);
         self
     }
 
-    /// The longest single wait, also the cap for a `Retry-After` header.
+    /// The longest single wait, also the cap for a `Retry-After` header
+    /// (at most [`MAX_DEADLINE`]).
     pub fn max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
+        self.max_delay = delay.min(MAX_DEADLINE);
         self
     }
 
     /// The longest a whole call may take, all attempts and waits included
-    /// (default [`DEFAULT_DEADLINE`]; zero is treated as 1 ms).
+    /// (default [`DEFAULT_DEADLINE`]; zero is treated as 1 ms, more than
+    /// [`MAX_DEADLINE`] as [`MAX_DEADLINE`]).
     pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline.max(Duration::from_millis(1));
+        self.deadline = deadline.clamp(Duration::from_millis(1), MAX_DEADLINE);
         self
     }
 
@@ -334,5 +348,18 @@ mod tests {
     #[test]
     fn zero_attempts_means_one() {
         assert_eq!(RetryPolicy::default().max_attempts(0).attempts(), 1);
+    }
+
+    #[test]
+    fn huge_durations_are_capped_not_overflowed() {
+        let policy = RetryPolicy::default()
+            .deadline(Duration::MAX)
+            .base_delay(Duration::MAX)
+            .max_delay(Duration::MAX);
+        assert_eq!(policy.total_time(), MAX_DEADLINE);
+        for attempt in [1, 2, 40, u32::MAX] {
+            assert!(policy.delay(attempt, None) <= MAX_DEADLINE);
+            assert!(policy.delay(attempt, Some(Duration::MAX)) <= MAX_DEADLINE);
+        }
     }
 }

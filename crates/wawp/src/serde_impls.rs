@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
 
-use crate::{Footer, Lang, PhoneNumber};
+use crate::{Footer, Lang, PhoneNumber, RetryPolicy};
 
 struct Parse<T>(std::marker::PhantomData<T>);
 
@@ -50,4 +50,28 @@ by_string! {
     Footer => |f| f.as_str();
     // The full number: serializing is an explicit choice to store it.
     PhoneNumber => |p| p.e164();
+}
+
+/// [`RetryPolicy`]'s fields as they are (de)serialized: a policy is built
+/// from them through its setters, so a deserialized policy passes the same
+/// checks as a built one (`max_attempts: 0` is 1, durations are capped).
+#[derive(serde::Deserialize)]
+pub(crate) struct RetryFields {
+    max_attempts: u32,
+    base_delay: std::time::Duration,
+    max_delay: std::time::Duration,
+    deadline: std::time::Duration,
+    #[serde(default)]
+    retry_send_on_unavailable: bool,
+}
+
+impl From<RetryFields> for RetryPolicy {
+    fn from(fields: RetryFields) -> Self {
+        RetryPolicy::default()
+            .max_attempts(fields.max_attempts)
+            .base_delay(fields.base_delay)
+            .max_delay(fields.max_delay)
+            .deadline(fields.deadline)
+            .retry_send_on_unavailable(fields.retry_send_on_unavailable)
+    }
 }

@@ -63,3 +63,34 @@ async fn an_own_reqwest_client_sends_the_token_in_the_body() {
     let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(body["access_token"], TOKEN);
 }
+
+/// A deserialized policy passes the setters' checks: no zero attempts, no
+/// deadline that overflows the clock of every call.
+#[cfg(feature = "serde")]
+#[test]
+fn a_deserialized_retry_policy_is_checked_like_a_built_one() {
+    use std::time::Duration;
+    use wawp::RetryPolicy;
+
+    let json = serde_json::json!({
+        "max_attempts": 0,
+        "base_delay": {"secs": u64::MAX, "nanos": 0},
+        "max_delay": {"secs": 1, "nanos": 0},
+        "deadline": {"secs": u64::MAX, "nanos": 999_999_999},
+    });
+    let policy: RetryPolicy = serde_json::from_value(json).unwrap();
+    assert_eq!(policy.attempts(), 1);
+    assert_eq!(policy.total_time(), wawp::MAX_DEADLINE);
+    let zero = serde_json::json!({
+        "max_attempts": 3,
+        "base_delay": {"secs": 0, "nanos": 0},
+        "max_delay": {"secs": 0, "nanos": 0},
+        "deadline": {"secs": 0, "nanos": 0},
+    });
+    let policy: RetryPolicy = serde_json::from_value(zero).unwrap();
+    assert_eq!(policy.total_time(), Duration::from_millis(1));
+    assert!(!policy.retries_send_on_unavailable());
+    let back: RetryPolicy =
+        serde_json::from_value(serde_json::to_value(RetryPolicy::default()).unwrap()).unwrap();
+    assert_eq!(back, RetryPolicy::default());
+}

@@ -300,3 +300,25 @@ async fn a_refused_connection_is_retried_then_reported() {
         assert_eq!(logs.matches("wawp: retrying").count(), 2, "{logs}");
     }
 }
+
+#[tokio::test]
+async fn huge_durations_in_the_policy_never_panic_a_call() {
+    let server = MockServer::start().await;
+    Mock::given(path(SEND_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(sent_body()))
+        .mount(&server)
+        .await;
+    let policy = RetryPolicy::default()
+        .deadline(Duration::MAX)
+        .base_delay(Duration::MAX)
+        .max_delay(Duration::MAX);
+    assert_eq!(policy.total_time(), wawp::MAX_DEADLINE);
+    let client = builder(&server, Transport::Post)
+        .timeout(Duration::MAX)
+        .connect_timeout(Duration::MAX)
+        .retry(policy)
+        .build()
+        .unwrap();
+    let sent = client.send_otp(&phone()).await.unwrap();
+    assert_eq!(sent.job_id, "send_123_456");
+}
