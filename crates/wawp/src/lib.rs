@@ -95,9 +95,12 @@
 //! process-wide default.
 
 mod builder;
+
 mod call;
+mod chars;
 mod client;
 mod code;
+mod decode;
 mod error;
 mod footer;
 mod http;
@@ -105,7 +108,6 @@ mod lang;
 mod phone;
 mod response;
 mod retry;
-mod scrub;
 mod send;
 #[cfg(feature = "serde")]
 mod serde_impls;
@@ -114,6 +116,7 @@ mod summary;
 mod test_support;
 mod tls;
 mod transport;
+mod untrusted;
 mod verify;
 
 pub use builder::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};

@@ -10,8 +10,8 @@ use wawp_openapi::types::ErrorBody;
 use wawp_openapi::{BodyTooLarge, Record, ResponseValue};
 
 use crate::retry::Failure;
-use crate::scrub::Redactor;
 use crate::summary::{self, truncate};
+use crate::untrusted::Redactor;
 use crate::{Error, MAX_BODY_BYTES};
 
 type RawError = wawp_openapi::Error<ErrorBody>;

@@ -14,8 +14,8 @@ use crate::call::{self, Attempt, Done};
 use crate::client::Inner;
 use crate::response::{self, Answer};
 use crate::retry::Op;
-use crate::scrub::Redactor;
 use crate::summary::truncate;
+use crate::untrusted::Redactor;
 use crate::{Client, Error, Footer, Lang, PhoneNumber, Transport};
 
 /// A send request: set options, then `.await` it.
@@ -181,7 +181,7 @@ async fn attempt(inner: &Inner, req: &SendOtp<'_>, redactor: &Redactor<'_>) -> A
             Ok((
                 status,
                 SentOtp {
-                    job_id: redactor.scrub(&body.job_id),
+                    job_id: redactor.job_id(&body.job_id),
                     expires_in,
                     message: truncate(redactor.scrub(&body.message)),
                 },

@@ -90,7 +90,7 @@ pub fn sent_body() -> Value {
         "code": "success",
         "message": "Verification code sent successfully",
         "expires_in": 300,
-        "job_id": "send_123_456",
+        "job_id": "send_77_981",
     })
 }
 

@@ -11,4 +11,6 @@ mod leaks;
 mod outcome;
 mod requests;
 mod retries;
+mod server_text;
+mod untrusted;
 mod validation;

@@ -57,7 +57,7 @@ async fn send_retries_a_503_only_when_opted_in() {
             .send_otp(&phone())
             .await
             .unwrap();
-        assert_eq!(sent.job_id, "send_123_456");
+        assert_eq!(sent.job_id, "send_77_981");
         assert_eq!(received(&server).await.len(), 2, "{transport}");
     }
 }
@@ -320,5 +320,5 @@ async fn huge_durations_in_the_policy_never_panic_a_call() {
         .build()
         .unwrap();
     let sent = client.send_otp(&phone()).await.unwrap();
-    assert_eq!(sent.job_id, "send_123_456");
+    assert_eq!(sent.job_id, "send_77_981");
 }
