@@ -50,3 +50,21 @@ fn an_invalid_number_exits_2_without_echoing_it() {
     assert!(stderr.contains("invalid phone number"), "{stderr}");
     assert!(!stderr.contains("+20 12"), "{stderr}");
 }
+
+#[test]
+fn a_refused_language_is_not_echoed_even_when_it_is_a_number() {
+    for lang in ["+201234567890", "tok_SECRET_9f8e"] {
+        let output = Command::new(example())
+            .args(["+201234567890", "--lang", lang])
+            .env("WAWP_INSTANCE_ID", "i")
+            .env("WAWP_ACCESS_TOKEN", "t")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("invalid language code"), "{stderr}");
+        assert!(!stderr.contains("1234567"), "{stderr}");
+        assert!(!stderr.contains("SECRET"), "{stderr}");
+        assert!(output.stdout.is_empty());
+    }
+}

@@ -94,3 +94,58 @@ fn a_deserialized_retry_policy_is_checked_like_a_built_one() {
         serde_json::from_value(serde_json::to_value(RetryPolicy::default()).unwrap()).unwrap();
     assert_eq!(back, RetryPolicy::default());
 }
+
+/// Deserialization errors say what was expected, never the value: a
+/// number given as a JSON integer, a token or a number given as a language.
+#[cfg(feature = "serde")]
+#[test]
+fn serde_errors_never_repeat_the_value() {
+    use wawp::{Footer, Lang, PhoneNumber, Transport};
+
+    let cases = [
+        (
+            serde_json::from_str::<PhoneNumber>("201234567890").map(drop),
+            "1234567",
+        ),
+        (
+            serde_json::from_str::<PhoneNumber>("2.01234567890e11").map(drop),
+            "1234567",
+        ),
+        (
+            serde_json::from_str::<Lang>(r#""+201234567890""#).map(drop),
+            "1234567",
+        ),
+        (
+            serde_json::from_str::<Lang>(r#""tok_SECRET_9f8e""#).map(drop),
+            "SECRET",
+        ),
+        (
+            serde_json::from_str::<Lang>("201234567890").map(drop),
+            "1234567",
+        ),
+        (
+            serde_json::from_str::<Footer>("201234567890").map(drop),
+            "1234567",
+        ),
+        (
+            serde_json::from_str::<Transport>(r#""tok_SECRET_9f8e""#).map(drop),
+            "SECRET",
+        ),
+        (
+            serde_json::from_str::<PhoneNumber>(r#""+20 123 456 78""#).map(drop),
+            "456",
+        ),
+    ];
+    for (result, secret) in cases {
+        let err = result.unwrap_err().to_string();
+        assert!(!err.contains(secret), "{err}");
+        assert!(
+            err.contains("expected") || err.contains("invalid") || err.contains("use "),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        serde_json::from_str::<Transport>(r#""query""#).unwrap(),
+        Transport::Query
+    );
+}
