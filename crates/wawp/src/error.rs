@@ -117,7 +117,9 @@ pub enum Error {
     },
 
     /// No complete answer arrived within the attempt's timeout or the
-    /// call's deadline. The request may or may not have reached Wawp.
+    /// call's deadline. The request may or may not have reached Wawp. (On
+    /// send, a timeout after the request may have been written is
+    /// [`Error::OutcomeUnknown`].)
     #[error(
         "the request to Wawp timed out; it may or may not have reached the server (see ClientBuilder::timeout and RetryPolicy::deadline)"
     )]
@@ -129,6 +131,10 @@ pub enum Error {
     Connection {
         /// A description of the network failure, without the request URL.
         message: String,
+        /// The network library's error (its URL removed), also this
+        /// error's [`source`](std::error::Error::source).
+        #[source]
+        cause: Option<crate::Cause>,
     },
 
     /// The answer's status was understood but its body was not, e.g. an
@@ -331,6 +337,7 @@ mod tests {
             (
                 Error::Connection {
                     message: "x".into(),
+                    cause: None,
                 },
                 "connection",
             ),

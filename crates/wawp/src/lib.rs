@@ -97,6 +97,7 @@
 mod builder;
 
 mod call;
+mod cause;
 mod chars;
 mod client;
 mod code;
@@ -120,6 +121,7 @@ mod untrusted;
 mod verify;
 
 pub use builder::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use cause::Cause;
 pub use client::Client;
 pub use code::{InvalidCode, OtpCode};
 pub use error::{BuildError, Error, ErrorKind};

@@ -1,7 +1,6 @@
 //! The generated client's raw result → a value, a refusal (a status with
 //! its scrubbed message) or a [`Failure`]; and refusals → typed errors.
 
-use std::error::Error as _;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -12,7 +11,7 @@ use wawp_openapi::{BodyTooLarge, Record, ResponseValue};
 use crate::retry::Failure;
 use crate::summary::{self, truncate};
 use crate::untrusted::Redactor;
-use crate::{Error, MAX_BODY_BYTES};
+use crate::{Cause, Error, MAX_BODY_BYTES};
 
 type RawError = wawp_openapi::Error<ErrorBody>;
 
@@ -126,6 +125,7 @@ pub(crate) async fn read<T>(
             not_sent: true,
             ..Error::Connection {
                 message: "the request could not be built from this configuration".to_owned(),
+                cause: None,
             }
             .into()
         }),
@@ -199,8 +199,10 @@ fn network_failure(e: reqwest::Error, redactor: &Redactor<'_>, answered: Option<
     let error = if e.is_timeout() {
         Error::Timeout
     } else {
+        let cause = Cause::new(e);
         Error::Connection {
-            message: truncate(redactor.scrub(&describe_reqwest(e))),
+            message: truncate(redactor.scrub(&cause.describe())),
+            cause: Some(cause),
         }
     };
     Failure {
@@ -214,17 +216,7 @@ fn network_failure(e: reqwest::Error, redactor: &Redactor<'_>, answered: Option<
 /// A reqwest error and its causes as one line, without the request URL
 /// (which holds the token with [`crate::Transport::Query`]).
 pub(crate) fn describe_reqwest(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if parts.last() != Some(&text) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
+    Cause::new(e).describe()
 }
 
 /// The body, at most [`MAX_BODY_BYTES`]: a larger declared length is

@@ -183,8 +183,29 @@ impl RetryPolicy {
         // spread out but never retry immediately.
         let half = ceiling / 2;
         let jitter_nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-        half + Duration::from_nanos(rand::random_range(0..=jitter_nanos))
+        let jitter = match jitter_nanos.checked_add(1) {
+            Some(range) => random_u64() % range,
+            None => random_u64(),
+        };
+        half + Duration::from_nanos(jitter)
     }
+}
+
+/// A random number good enough to spread retries (not for secrets):
+/// std's `RandomState` is seeded per process from the OS and its keys
+/// change with every call; the time and a counter are mixed in as well.
+fn random_u64() -> u64 {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(now.as_nanos());
+    }
+    hasher.finish()
 }
 
 /// The two operations, as far as retrying is concerned.
@@ -287,6 +308,7 @@ mod tests {
             not_sent: true,
             ..Failure::from(Error::Connection {
                 message: "refused".into(),
+                cause: None,
             })
         };
         assert!(policy.next_delay(Op::Verify, &refused, 1, long).is_some());
@@ -330,6 +352,17 @@ mod tests {
             assert!(capped >= Duration::from_millis(150) && capped <= Duration::from_millis(300));
         }
         assert!(policy.delay(u32::MAX, None) <= Duration::from_millis(300));
+    }
+
+    #[test]
+    fn jitter_spreads_delays() {
+        let policy = RetryPolicy::default()
+            .base_delay(Duration::from_secs(1))
+            .max_delay(Duration::from_secs(1));
+        let delays: std::collections::HashSet<Duration> =
+            (0..32).map(|_| policy.delay(1, None)).collect();
+        // 32 draws from half a second of nanoseconds: all but never equal.
+        assert!(delays.len() > 16, "{delays:?}");
     }
 
     #[test]

@@ -288,9 +288,18 @@ async fn a_refused_connection_is_retried_then_reported() {
             .verify_otp(&phone(), &code("123456"))
             .await
             .unwrap_err();
-        let Error::Connection { message } = &err else {
+        let Error::Connection { message, .. } = &err else {
             panic!("{err:?}");
         };
+        // The cause is kept, without the URL (the token with Query).
+        let source = std::error::Error::source(&err).expect("a source");
+        let chain = format!("{source} {source:?}");
+        assert!(!chain.contains(TOKEN) && !chain.contains("/v2/"), "{chain}");
+        assert!(
+            format!("{:?}", source.source()).contains("ConnectionRefused")
+                || format!("{source:?}").to_lowercase().contains("refused"),
+            "{source:?}"
+        );
         assert!(message.to_lowercase().contains("connect"), "{message}");
         assert!(!message.contains("127.0.0.1"), "no URL: {message}");
         assert!(err.is_retryable());
