@@ -28,8 +28,9 @@ pub enum BuildError {
 /// A call to Wawp failed.
 ///
 /// Messages never contain the access token, the code being verified or a
-/// full phone number: server-provided text is scrubbed of all three before
-/// it is stored, then cut to 200 characters. Match on the variant, or on
+/// full phone number, nor control characters: server-provided text follows
+/// the crate's rule for untrusted text (see the crate docs, *Safety*)
+/// before it is stored, then is cut to 200 characters. Match on the variant, or on
 /// [`Error::kind`] when you only need the category (for metrics or a
 /// user-facing message). Wrong, expired and locked-out codes are not errors
 /// but [`crate::VerifyOutcome`]s.

@@ -75,8 +75,9 @@ impl<'a> IntoFuture for SendOtp<'a> {
 
 /// Wawp accepted the send: the code is on its way.
 ///
-/// `job_id` and `message` are server text, scrubbed of the number and the
-/// token like every other.
+/// `job_id` and `message` are server text, cleaned by the crate's rule for
+/// untrusted text like every other (see the crate docs, *Safety*); a
+/// `job_id` over 128 characters is cut and ends in `…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
