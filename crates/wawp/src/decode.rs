@@ -12,6 +12,9 @@ const ROUNDS: usize = 6;
 /// them is the caller's next step.
 pub(crate) fn decode_all(text: &str) -> String {
     let mut text = text.to_owned();
+    if !text.contains(['%', '&', '\\']) {
+        return text;
+    }
     for _ in 0..ROUNDS {
         let next = json_escapes(&html_entities(&percent(&text)));
         if next == text {

@@ -24,15 +24,14 @@
 //!    - any [`CODE_WINDOW`] consecutive digits of the code: `[code]`; on
 //!      send, where the client does not know the code, any run of
 //!      [`CODE_LEN`] digits or more: `[withheld]`;
-//!    - any base64-looking run of [`BASE64_MIN`] or more characters whose
+//!    - any base64-looking run of [`BASE64_MIN`] or more characters
+//!      (letters and digits, or several capitals among small letters) whose
 //!      decoding holds one of the above: `[withheld]`.
 //!
 //! Digits count as consecutive across separators, markup and invisibles
 //! (`0123_456_7890`, `482<b>913`). Messages are cut to 200 characters
 //! *after* this (`summary::truncate`), a `job_id` to [`MAX_JOB_ID_CHARS`]
 //! with a trailing `…`.
-
-use std::collections::HashSet;
 
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -130,7 +129,6 @@ impl Redactor<'_> {
             return;
         }
         let width = TOKEN_WINDOW.min(token.len());
-        let windows: HashSet<&[char]> = token.windows(width).collect();
         let (at, letters): (Vec<usize>, Vec<char>) = chars
             .iter()
             .enumerate()
@@ -138,13 +136,16 @@ impl Redactor<'_> {
             .map(|(i, c)| (i, lower(*c)))
             .unzip();
         for (start, window) in letters.windows(width).enumerate() {
-            if windows.contains(window) {
+            if token.windows(width).any(|t| t == window) {
                 fill(marks, at[start], at[start + width - 1], Mark::Token);
             }
         }
     }
 
     fn mark_digits(&self, chars: &[char], in_tag: &[bool], marks: &mut [Mark]) {
+        if !chars.iter().any(char::is_ascii_digit) {
+            return;
+        }
         let chat_id = self.phone.chat_id();
         let national = self.phone.national();
         for run in digit_runs(chars, in_tag) {
@@ -190,7 +191,7 @@ impl Redactor<'_> {
         let mut start = 0;
         while start < chars.len() {
             let len = chars[start..].iter().take_while(|c| is_b64(c)).count();
-            if len >= BASE64_MIN {
+            if len >= BASE64_MIN && mixed(&chars[start..start + len]) {
                 let run: String = chars[start..start + len].iter().collect();
                 if (0..4).any(|skip| {
                     base64_text(&run[skip..]).is_some_and(|text| self.holds_secret(&text))
@@ -267,6 +268,9 @@ fn allowed(text: &str) -> Vec<char> {
 /// Which characters are inside a markup tag (`<b>`, `</span>`).
 fn tags(chars: &[char]) -> Vec<bool> {
     let mut in_tag = vec![false; chars.len()];
+    if !chars.contains(&'<') {
+        return in_tag;
+    }
     let mut i = 0;
     while i < chars.len() {
         if chars[i] == '<'
@@ -301,6 +305,16 @@ fn digit_runs(chars: &[char], in_tag: &[bool]) -> Vec<Vec<usize>> {
     runs
 }
 
+/// Whether a run looks like base64 of text: letters and digits, or
+/// several capitals among small letters. A plain word ("Verification"),
+/// a number or a capitalised name is not decoded.
+fn mixed(run: &[char]) -> bool {
+    let upper = run.iter().filter(|c| c.is_ascii_uppercase()).count();
+    let lower = run.iter().any(char::is_ascii_lowercase);
+    let digit = run.iter().any(char::is_ascii_digit);
+    (digit && (upper > 0 || lower)) || (upper >= 2 && lower)
+}
+
 fn fill(marks: &mut [Mark], first: usize, last: usize, mark: Mark) {
     for m in &mut marks[first..=last] {
         *m = (*m).max(mark);
@@ -328,7 +342,12 @@ fn base64_text(run: &str) -> Option<String> {
         standard.pop();
     }
     let bytes = LENIENT.decode(standard).ok()?;
-    Some(String::from_utf8_lossy(&bytes).into_owned())
+    let text = String::from_utf8_lossy(&bytes);
+    // Text, perhaps after a few misaligned bytes; not random bytes (a plain
+    // identifier decodes to those).
+    let broken = text.chars().filter(|&c| c == '\u{FFFD}').count();
+    let alnum = text.chars().filter(char::is_ascii_alphanumeric).count();
+    (broken <= 3 + bytes.len() / 8 && alnum >= CODE_WINDOW).then(|| text.into_owned())
 }
 
 #[cfg(test)]
