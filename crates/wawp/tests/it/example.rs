@@ -7,9 +7,13 @@ use std::process::Command;
 
 /// `target/debug/examples/send_otp`, built by `cargo test` with the tests.
 fn example() -> PathBuf {
+    example_named("send_otp")
+}
+
+fn example_named(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let path = dir.join("examples").join("send_otp");
+    let path = dir.join("examples").join(name);
     assert!(
         path.exists(),
         "build the examples first: {}",
@@ -67,4 +71,47 @@ fn a_refused_language_is_not_echoed_even_when_it_is_a_number() {
         assert!(!stderr.contains("1234567"), "{stderr}");
         assert!(!stderr.contains("SECRET"), "{stderr}");
     }
+}
+
+/// A hostile server's `job_id` (terminal escapes, a bell, a line break and a
+/// forged log line) is printed by the `verify_otp` example as clean text on
+/// its one line.
+#[tokio::test]
+async fn verify_otp_prints_no_forged_line_from_a_hostile_job_id() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    let body = serde_json::json!({
+        "code": "success",
+        "message": "sent",
+        "expires_in": 300,
+        "job_id": "job\u{1b}[2J\u{7}\n2099-01-01T00:00:00Z INFO forged%0D%0Aline",
+    });
+    Mock::given(path(crate::common::SEND_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(example_named("verify_otp"))
+            .arg("+201234567890")
+            .env("WAWP_INSTANCE_ID", "i")
+            .env("WAWP_ACCESS_TOKEN", "t")
+            .env("WAWP_BASE_URL", uri)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout:?}");
+    assert!(
+        lines[0].starts_with("code sent to +20•••••7890 (job job[2J "),
+        "{stdout:?}"
+    );
+    assert!(!stdout.contains(['\u{1b}', '\u{7}', '\r']), "{stdout:?}");
+    assert_eq!(lines[1], "type the 6-digit code:");
 }
