@@ -103,7 +103,7 @@ pub(crate) async fn read<T>(
         Err(RawError::UnexpectedResponse(response)) => {
             let status = response.status();
             let headers = response.headers().clone();
-            let bytes = read_capped(response).await?;
+            let bytes = read_capped(response, redactor).await?;
             if status.is_success() {
                 return match parse(&bytes) {
                     Some(value) => Ok(Answer::Success(status.as_u16(), value)),
@@ -221,7 +221,10 @@ pub(crate) fn describe_reqwest(e: reqwest::Error) -> String {
 
 /// The body, at most [`MAX_BODY_BYTES`]: a larger declared length is
 /// refused before reading, a longer stream stops at the cap.
-async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Failure> {
+async fn read_capped(
+    mut response: reqwest::Response,
+    redactor: &Redactor<'_>,
+) -> Result<Vec<u8>, Failure> {
     let status = response.status().as_u16();
     let too_large = || Failure::from(Error::BodyTooLarge { status });
     let declared = response
@@ -242,7 +245,11 @@ async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Failure
             }
             Ok(None) => return Ok(bytes),
             Err(e) if e.is_timeout() => return Err(Error::Timeout.into()),
-            // A body cut short still tells what it began with.
+            // A success cut short is no success: on send, a code may be out.
+            Err(e) if (200..300).contains(&status) => {
+                return Err(network_failure(e, redactor, Some(status)));
+            }
+            // A refusal cut short still tells what it began with.
             Err(_) => return Ok(bytes),
         }
     }

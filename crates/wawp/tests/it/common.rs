@@ -167,5 +167,8 @@ pub fn capture_tracing() -> (Captured, DefaultGuard) {
         .with_writer(move || writer.clone())
         .finish();
     let guard = tracing::subscriber::set_default(subscriber);
+    // A callsite first hit by a test thread without a subscriber may have
+    // cached "never interested"; recompute with this one registered.
+    tracing::callsite::rebuild_interest_cache();
     (captured, guard)
 }

@@ -206,7 +206,9 @@ fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
         .without_time()
         .with_writer(move || writer.clone())
         .finish();
-    (captured, tracing::subscriber::set_default(subscriber))
+    let guard = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
+    (captured, guard)
 }
 
 struct World {
@@ -269,6 +271,8 @@ fn check(world: &World, payload: &str, sent: &str) {
         let what = format!("{status} {content_type}");
         assert_clean(&err.to_string(), sent, &format!("{what} Display"), false);
         assert_clean(&format!("{err:?}"), sent, &format!("{what} Debug"), false);
+        // The log was captured (the checks below are not vacuous).
+        assert!(captured.text().contains("call failed"), "{what}");
         assert_clean(
             &captured.text().replace('\n', " "),
             sent,
