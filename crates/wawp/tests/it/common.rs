@@ -157,11 +157,17 @@ impl io::Write for Captured {
 /// current thread, at all levels, until the guard is dropped. Use with
 /// single-threaded `#[tokio::test]`s.
 pub fn capture_tracing() -> (Captured, DefaultGuard) {
+    capture_filtered("trace", FmtSpan::CLOSE)
+}
+
+/// Captures the events (not the span closes) that pass `filter` (an
+/// `EnvFilter` directive such as `wawp=trace`) on the current thread.
+pub fn capture_filtered(filter: &str, spans: FmtSpan) -> (Captured, DefaultGuard) {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::CLOSE)
+        .with_env_filter(filter)
+        .with_span_events(spans)
         .with_ansi(false)
         .without_time()
         .with_writer(move || writer.clone())

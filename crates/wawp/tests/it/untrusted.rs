@@ -11,6 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use proptest::prelude::*;
 use serde_json::json;
+use tracing_subscriber::fmt::format::FmtSpan;
 use wawp::{Client, RetryPolicy, VerifyOutcome};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -198,17 +199,7 @@ fn assert_clean(text: &str, sent: &str, what: &str, code_known: bool) {
 }
 
 fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("wawp=trace")
-        .with_ansi(false)
-        .without_time()
-        .with_writer(move || writer.clone())
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
-    tracing::callsite::rebuild_interest_cache();
-    (captured, guard)
+    capture_filtered("wawp=trace", FmtSpan::NONE)
 }
 
 struct World {
