@@ -5,8 +5,9 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
 
-/// The underlying network error of an [`Error::Connection`]
-/// (reqwest's, with the request URL removed: with
+/// The underlying network error of an [`Error::Connection`] or of an
+/// [`Error::OutcomeUnknown`] whose connection broke (reqwest's, with the
+/// request URL removed: with
 /// [`crate::Transport::Query`] the URL holds the token). Reach it through
 /// [`std::error::Error::source`] to walk the chain down to the I/O error.
 ///
@@ -14,6 +15,7 @@ use std::sync::Arc;
 /// they say, not by the library's error value.
 ///
 /// [`Error::Connection`]: crate::Error::Connection
+/// [`Error::OutcomeUnknown`]: crate::Error::OutcomeUnknown
 #[derive(Clone)]
 pub struct Cause(Arc<reqwest::Error>);
 

@@ -115,6 +115,11 @@ pub enum Error {
         status: u16,
         /// A short summary of the body, when there was one.
         message: Option<String>,
+        /// The network library's error when the connection broke (its URL
+        /// removed), also this error's
+        /// [`source`](std::error::Error::source).
+        #[source]
+        cause: Option<crate::Cause>,
     },
 
     /// No complete answer arrived within the attempt's timeout or the
@@ -331,6 +336,7 @@ mod tests {
                 Error::OutcomeUnknown {
                     status: 502,
                     message: None,
+                    cause: None,
                 },
                 "outcome_unknown",
             ),
@@ -356,6 +362,7 @@ mod tests {
         let err = Error::OutcomeUnknown {
             status: 504,
             message: None,
+            cause: None,
         };
         assert!(
             err.to_string().contains("a code may have been sent"),
@@ -366,6 +373,7 @@ mod tests {
         let no_answer = Error::OutcomeUnknown {
             status: 0,
             message: None,
+            cause: None,
         };
         assert_eq!(no_answer.status(), None);
         let text = no_answer.to_string();

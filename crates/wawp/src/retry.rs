@@ -246,19 +246,30 @@ impl Failure {
             return self;
         }
         let error = match self.error {
-            Error::Timeout | Error::Connection { .. } => Error::OutcomeUnknown {
+            Error::Timeout => Error::OutcomeUnknown {
                 status: self.answered.unwrap_or(0),
                 message: None,
+                cause: None,
+            },
+            Error::Connection { cause, .. } => Error::OutcomeUnknown {
+                status: self.answered.unwrap_or(0),
+                message: None,
+                cause,
             },
             Error::Server {
                 status: status @ (502..=504),
                 message,
-            } => Error::OutcomeUnknown { status, message },
+            } => Error::OutcomeUnknown {
+                status,
+                message,
+                cause: None,
+            },
             Error::BodyTooLarge {
                 status: status @ (502..=504),
             } => Error::OutcomeUnknown {
                 status,
                 message: None,
+                cause: None,
             },
             other => other,
         };

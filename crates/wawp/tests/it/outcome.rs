@@ -67,14 +67,20 @@ fn client_for(url: &str, retry: RetryPolicy) -> Client {
         .unwrap()
 }
 
+/// `OutcomeUnknown` with `status`; a broken connection keeps its cause.
 fn assert_unknown(err: &Error, status: u16) {
-    assert_eq!(
-        err,
-        &Error::OutcomeUnknown {
-            status,
-            message: None
-        }
-    );
+    let Error::OutcomeUnknown {
+        status: got,
+        message: None,
+        cause,
+    } = err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(*got, status, "{err:?}");
+    if cause.is_some() {
+        assert!(std::error::Error::source(err).is_some());
+    }
     assert!(!err.is_retryable(), "{err:?}");
     assert!(
         err.to_string().contains("a code may have been sent"),
@@ -111,6 +117,12 @@ async fn a_reset_after_the_request_was_written_is_outcome_unknown() {
             .unwrap_err();
         assert_unknown(&err, 0);
         assert_eq!(err.status(), None);
+        // The broken connection is kept as the source, without the URL.
+        let source = std::error::Error::source(&err).expect("a source");
+        assert!(
+            !format!("{source} {source:?}").contains("/v2/"),
+            "{source:?}"
+        );
         assert_eq!(count.load(Ordering::SeqCst), 1, "reset {reset}");
     }
 }

@@ -42,7 +42,8 @@ async fn send_retries_a_503_only_when_opted_in() {
             err,
             Error::OutcomeUnknown {
                 status: 503,
-                message: None
+                message: None,
+                cause: None,
             }
         );
         assert!(!err.is_retryable());
@@ -75,7 +76,8 @@ async fn a_502_or_504_on_send_is_not_retried_and_says_a_code_may_be_out() {
             err,
             Error::OutcomeUnknown {
                 status,
-                message: None
+                message: None,
+                cause: None,
             }
         );
         assert!(
@@ -131,7 +133,8 @@ async fn the_deadline_cuts_a_slow_attempt() {
         client.send_otp(&phone()).await.unwrap_err(),
         Error::OutcomeUnknown {
             status: 0,
-            message: None
+            message: None,
+            cause: None,
         }
     );
     assert_eq!(received(&server).await.len(), 1);
@@ -251,6 +254,7 @@ async fn a_slow_server_times_out_without_retry() {
             Error::OutcomeUnknown {
                 status: 0,
                 message: None,
+                cause: None,
             }
         } else {
             Error::Timeout
