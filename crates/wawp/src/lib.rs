@@ -123,6 +123,7 @@ mod client;
 mod code;
 mod decode;
 mod error;
+mod failure;
 mod footer;
 mod http;
 mod lang;
