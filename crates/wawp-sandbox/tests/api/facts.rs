@@ -88,12 +88,8 @@ async fn both_copies_refuse_blank_footers_and_bidi_overrides() {
 /// Issue 20 item 4: characters that show nothing although they are neither
 /// spaces nor the zero-width marks above (Hangul fillers, Braille blank,
 /// soft hyphen, Mongolian vowel separator, variation selectors), and tag
-/// characters, refused anywhere. The sandbox refuses them; this test fails
-/// until the `wawp` client's `Footer` does too (its half of the issue):
-/// against today's client only these cases fail, all with "client
-/// accepted, sandbox refused". Remove the `ignore` when that half lands.
+/// characters, refused anywhere, by both copies.
 #[tokio::test]
-#[ignore = "issue 20 item 4: waits for the wawp client's Footer to refuse these (client half)"]
 async fn both_copies_refuse_invisible_fillers_and_tag_characters() {
     both_copies_judge(&[
         ("\u{3164}", false),
