@@ -1,0 +1,215 @@
+//! send and verify against a sandbox: outcomes, JSON fields, exit codes.
+
+use crate::support::{INSTANCE, TOKEN, other_code, run, sandbox, wawp, wawp_for};
+
+const PHONE: &str = "+201234567890";
+const CHAT_ID: &str = "201234567890";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_then_verify_with_the_right_code() {
+    let sandbox = sandbox().await;
+    let config = tempfile::tempdir().unwrap();
+
+    let sent = run(
+        wawp_for(&sandbox, config.path()),
+        &["--json", "send", PHONE, "--lang", "ar", "--footer", "Acme"],
+    )
+    .await;
+    assert_eq!(sent.code, 0, "{sent:?}");
+    let json = sent.json();
+    assert_eq!(json["command"], "send");
+    assert_eq!(json["outcome"], "sent");
+    assert_eq!(json["exit_code"], 0);
+    assert_eq!(json["phone"], PHONE);
+    assert_eq!(json["expires_in_secs"], 300);
+    assert_eq!(json["dry_run"], false);
+    assert!(
+        json["job_id"].as_str().is_some_and(|j| !j.is_empty()),
+        "{json}"
+    );
+    assert_eq!(sent.stderr, "", "nothing on stderr when all went well");
+    let message = &sandbox.messages()[0];
+    assert_eq!(message.footer.as_deref(), Some("Acme"));
+    assert_eq!(message.lang.to_string(), "ar");
+
+    let code = sandbox.last_code(CHAT_ID).unwrap();
+    let verified = run(
+        wawp_for(&sandbox, config.path()),
+        &["verify", PHONE, &code, "--json"],
+    )
+    .await;
+    assert_eq!(verified.code, 0, "{verified:?}");
+    let json = verified.json();
+    assert_eq!(json["command"], "verify");
+    assert_eq!(json["outcome"], "verified");
+    assert_eq!(json["exit_code"], 0);
+    assert_eq!(json["phone"], PHONE);
+    assert!(!verified.stdout.contains(&code), "the code is never echoed");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn human_output_masks_the_number_and_reads_the_code_from_stdin() {
+    let sandbox = sandbox().await;
+    let config = tempfile::tempdir().unwrap();
+    let sent = run(
+        wawp_for(&sandbox, config.path()),
+        &["send", "+20 123 456 7890"],
+    )
+    .await;
+    assert_eq!(sent.code, 0, "{sent:?}");
+    assert!(sent.stdout.contains("+20•••••7890"), "{sent:?}");
+    assert!(!sent.stdout.contains("1234567890"), "{sent:?}");
+
+    let code = sandbox.last_code(CHAT_ID).unwrap();
+    let mut verify = wawp_for(&sandbox, config.path());
+    verify.stdin(std::process::Stdio::piped());
+    let mut child = verify
+        .args(["verify", PHONE, "-"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use tokio::io::AsyncWriteExt;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{code}\n").as_bytes())
+        .await
+        .unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().await.unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(stdout.trim(), "verified +20•••••7890");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_code_or_no_code_is_exit_1() {
+    let sandbox = sandbox().await;
+    let config = tempfile::tempdir().unwrap();
+
+    let none = run(
+        wawp_for(&sandbox, config.path()),
+        &["verify", PHONE, "123456"],
+    )
+    .await;
+    assert_eq!(none.code, 1, "{none:?}");
+    assert!(
+        none.stdout.contains("no active code for +20•••••7890"),
+        "{none:?}"
+    );
+
+    let sent = run(wawp_for(&sandbox, config.path()), &["send", PHONE]).await;
+    assert_eq!(sent.code, 0, "{sent:?}");
+    let wrong = other_code(&sandbox.last_code(CHAT_ID).unwrap());
+    let run1 = run(
+        wawp_for(&sandbox, config.path()),
+        &["--json", "verify", PHONE, &wrong],
+    )
+    .await;
+    assert_eq!(run1.code, 1, "{run1:?}");
+    let json = run1.json();
+    assert_eq!(json["outcome"], "wrong_code");
+    assert_eq!(json["exit_code"], 1);
+    assert_eq!(json["attempts_left"], 4);
+    let human = run(
+        wawp_for(&sandbox, config.path()),
+        &["verify", PHONE, &wrong],
+    )
+    .await;
+    assert_eq!(human.code, 1, "{human:?}");
+    assert!(
+        human
+            .stdout
+            .contains("wrong code for +20•••••7890 (3 attempts left)"),
+        "{human:?}"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_exit_2_with_one_line() {
+    let config = tempfile::tempdir().unwrap();
+    // No credentials needed to be told the input is wrong.
+    for (args, says) in [
+        (&["send", "12345"][..], "invalid phone number"),
+        (
+            &["send", PHONE, "--lang", "english"],
+            "invalid language code",
+        ),
+        (&["send", PHONE, "--footer", "two\nlines"], "--footer"),
+        (&["verify", PHONE, "12 34"], "invalid code"),
+        (&["--json", "send", "+2012"], "invalid phone number"),
+    ] {
+        let bad = run(wawp(config.path()), args).await;
+        assert_eq!(bad.code, 2, "{args:?}: {bad:?}");
+        assert!(bad.error_line().contains(says), "{args:?}: {bad:?}");
+    }
+    let json = run(wawp(config.path()), &["--json", "send", "+2012"])
+        .await
+        .json();
+    assert_eq!(json["outcome"], "error");
+    assert_eq!(json["error"], "usage");
+    assert_eq!(json["exit_code"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_is_exit_3() {
+    let sandbox = sandbox().await;
+    let config = tempfile::tempdir().unwrap();
+    let mut command = wawp(config.path());
+    command
+        .env("WAWP_INSTANCE_ID", INSTANCE)
+        .env("WAWP_ACCESS_TOKEN", "not-the-token")
+        .env("WAWP_BASE_URL", sandbox.base_url());
+    let refused = run(command, &["--json", "send", PHONE]).await;
+    assert_eq!(refused.code, 3, "{refused:?}");
+    assert!(refused.error_line().contains("HTTP 401"), "{refused:?}");
+    let json = refused.json();
+    assert_eq!(json["error"], "unauthorized");
+    assert_eq!(json["http_status"], 401);
+    assert!(sandbox.messages().is_empty());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_send_within_the_cooldown_is_exit_3_with_the_wait() {
+    let sandbox = sandbox().await;
+    let config = tempfile::tempdir().unwrap();
+    let first = run(wawp_for(&sandbox, config.path()), &["send", PHONE]).await;
+    assert_eq!(first.code, 0, "{first:?}");
+    let again = run(
+        wawp_for(&sandbox, config.path()),
+        &["--json", "send", PHONE],
+    )
+    .await;
+    assert_eq!(again.code, 3, "{again:?}");
+    assert!(again.error_line().contains("wait"), "{again:?}");
+    let json = again.json();
+    assert_eq!(json["error"], "send_cooldown");
+    assert_eq!(json["http_status"], 429);
+    let wait = json["retry_after_secs"].as_u64().unwrap();
+    assert!((1..=60).contains(&wait), "{json}");
+    assert!(
+        again.stderr.contains(&format!("wait {wait} s")),
+        "{again:?}"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_listening_is_exit_5() {
+    let config = tempfile::tempdir().unwrap();
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut command = wawp(config.path());
+    command
+        .env("WAWP_INSTANCE_ID", INSTANCE)
+        .env("WAWP_ACCESS_TOKEN", TOKEN)
+        .env("WAWP_BASE_URL", format!("http://127.0.0.1:{port}"));
+    let down = run(command, &["--json", "send", PHONE]).await;
+    assert_eq!(down.code, 5, "{down:?}");
+    assert_eq!(down.json()["error"], "connection");
+}
