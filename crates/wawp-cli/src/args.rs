@@ -65,7 +65,7 @@ pub enum Command {
     ///
     /// Nothing is delivered. Point `wawp` (or your own code) at it with the
     /// export line it prints; codes are also listed, newest first, at
-    /// GET <url>/_sandbox/messages?chatId=<digits>.
+    /// GET URL/_sandbox/messages?chatId=DIGITS.
     Sandbox(SandboxArgs),
     /// Save credentials in a profile (the token is read without echo).
     ///

@@ -1,6 +1,6 @@
 //! send and verify against a sandbox: outcomes, JSON fields, exit codes.
 
-use crate::support::{INSTANCE, TOKEN, other_code, run, sandbox, wawp, wawp_for};
+use crate::support::{HANG, INSTANCE, TOKEN, other_code, run, sandbox, wawp, wawp_for};
 
 const PHONE: &str = "+201234567890";
 const CHAT_ID: &str = "201234567890";
@@ -212,4 +212,81 @@ async fn nobody_listening_is_exit_5() {
     let down = run(command, &["--json", "send", PHONE]).await;
     assert_eq!(down.code, 5, "{down:?}");
     assert_eq!(down.json()["error"], "connection");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lockout_is_exit_1_on_verify_and_exit_3_on_send() {
+    let sandbox = sandbox().await;
+    let config = tempfile::tempdir().unwrap();
+    let sent = run(wawp_for(&sandbox, config.path()), &["send", PHONE]).await;
+    assert_eq!(sent.code, 0, "{sent:?}");
+    let wrong = other_code(&sandbox.last_code(CHAT_ID).unwrap());
+    let mut last = None;
+    for _ in 0..6 {
+        let tried = run(
+            wawp_for(&sandbox, config.path()),
+            &["--json", "verify", PHONE, &wrong],
+        )
+        .await;
+        assert_eq!(tried.code, 1, "{tried:?}");
+        let json = tried.json();
+        if json["outcome"] != "wrong_code" {
+            last = Some(json);
+            break;
+        }
+    }
+    let locked = last.expect("never locked out");
+    assert_eq!(locked["outcome"], "locked_out", "{locked}");
+    let wait = locked["retry_after_secs"].as_u64().unwrap();
+    assert!((1..=900).contains(&wait), "{locked}");
+
+    let human = run(
+        wawp_for(&sandbox, config.path()),
+        &["verify", PHONE, &wrong],
+    )
+    .await;
+    assert_eq!(human.code, 1, "{human:?}");
+    assert!(
+        human.stdout.contains("+20•••••7890 is locked out")
+            && human.stdout.contains("try again in"),
+        "{human:?}"
+    );
+    let send = run(wawp_for(&sandbox, config.path()), &["send", PHONE]).await;
+    assert_eq!(send.code, 3, "{send:?}");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_error_on_send_is_exit_4() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A gateway on 127.0.0.1 that answers every request 504.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let gateway = tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let answer =
+                "HTTP/1.1 504 Gateway Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+            let _ = socket.write_all(answer.as_bytes()).await;
+            // Drain what is left of the request before closing, so that the
+            // close is not a reset the client might read first.
+            let mut rest = Vec::new();
+            let _ = tokio::time::timeout(HANG, socket.read_to_end(&mut rest)).await;
+        }
+    });
+    let config = tempfile::tempdir().unwrap();
+    let mut command = wawp(config.path());
+    command
+        .env("WAWP_INSTANCE_ID", INSTANCE)
+        .env("WAWP_ACCESS_TOKEN", TOKEN)
+        .env("WAWP_BASE_URL", url);
+    let unknown = run(command, &["--json", "send", PHONE]).await;
+    assert_eq!(unknown.code, 4, "{unknown:?}");
+    assert!(
+        unknown.error_line().contains("a code may have been sent"),
+        "{unknown:?}"
+    );
+    assert_eq!(unknown.json()["error"], "outcome_unknown");
+    gateway.abort();
 }
