@@ -11,8 +11,8 @@ Exit codes:
   0  sent / verified
   1  not verified: wrong code, no active code (expired, used, never sent), locked out
   2  usage or settings: a bad argument, number, code, language or footer; missing credentials
-  3  Wawp refused: credentials (HTTP 401), cooldown or lockout (HTTP 429, the wait is in the
-     message and in --json's retry_after_secs), another 4xx, a 5xx
+  3  Wawp refused: credentials (HTTP 401), a send during a cooldown or lockout (HTTP 429, the
+     wait is in the message and in --json's retry_after_secs), another 4xx, a 5xx
   4  outcome unknown: a gateway error or timeout on send (a code may have been sent: ask the
      recipient before sending again), an answer this tool cannot read
   5  network: Wawp could not be reached";

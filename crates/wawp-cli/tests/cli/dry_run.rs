@@ -5,7 +5,7 @@ use std::process::Stdio;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::support::{BIN, HANG, TOKEN, assert_no_token, run, wawp};
+use crate::support::{HANG, TOKEN, assert_no_token, run, wawp};
 
 /// Settings that would fail or leak if the dry run used them: a real
 /// token, an unreachable base URL and a proxy.
@@ -95,13 +95,16 @@ async fn sandbox_command_serves_send_and_verify_until_ctrl_c() {
     assert!(url.starts_with("http://127.0.0.1:"), "{info}");
     assert_ne!(info["access_token"], TOKEN, "made-up credentials only");
 
-    let mut send = tokio::process::Command::new(BIN);
-    send.env_clear()
-        .env("XDG_CONFIG_HOME", config.path())
-        .env("WAWP_BASE_URL", url)
-        .env("WAWP_INSTANCE_ID", info["instance_id"].as_str().unwrap())
-        .env("WAWP_ACCESS_TOKEN", info["access_token"].as_str().unwrap());
-    let sent = run(send, &["send", "+201234567890"]).await;
+    // `wawp` pointed at it with the credentials it printed.
+    let client = || {
+        let mut command = wawp(config.path());
+        command
+            .env("WAWP_BASE_URL", url)
+            .env("WAWP_INSTANCE_ID", info["instance_id"].as_str().unwrap())
+            .env("WAWP_ACCESS_TOKEN", info["access_token"].as_str().unwrap());
+        command
+    };
+    let sent = run(client(), &["send", "+201234567890"]).await;
     assert_eq!(sent.code, 0, "{sent:?}");
 
     let line = tokio::time::timeout(HANG, stderr.next_line())
@@ -113,14 +116,7 @@ async fn sandbox_command_serves_send_and_verify_until_ctrl_c() {
     assert!(line.contains("+20•••••7890"), "{line}");
     let code = code_in(&line).unwrap_or_else(|| panic!("no code in {line:?}"));
 
-    let mut verify = tokio::process::Command::new(BIN);
-    verify
-        .env_clear()
-        .env("XDG_CONFIG_HOME", config.path())
-        .env("WAWP_BASE_URL", url)
-        .env("WAWP_INSTANCE_ID", info["instance_id"].as_str().unwrap())
-        .env("WAWP_ACCESS_TOKEN", info["access_token"].as_str().unwrap());
-    let verified = run(verify, &["verify", "+201234567890", &code]).await;
+    let verified = run(client(), &["verify", "+201234567890", &code]).await;
     assert_eq!(verified.code, 0, "{verified:?}");
 
     let pid = nix::unistd::Pid::from_raw(server.id().unwrap() as i32);

@@ -10,7 +10,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::support::{BIN, HANG, INSTANCE, TOKEN, assert_no_token, run, sandbox, wawp};
+use crate::support::{
+    BIN, HANG, INSTANCE, TOKEN, assert_no_token, run, run_with_stdin, sandbox, wawp,
+};
 
 /// `wawp args…` on a new pseudo-terminal that is its controlling terminal
 /// (the token prompt reads /dev/tty). Types each of `answers` once the
@@ -127,44 +129,18 @@ async fn login_on_a_terminal_writes_a_private_profile_without_echoing_the_token(
     sandbox.shutdown().await;
 }
 
-async fn login_piped(config: &Path, args: &[&str], stdin: &str) -> crate::support::Run {
-    use tokio::io::AsyncWriteExt;
-    let mut command = wawp(config);
-    command
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    pipe.write_all(stdin.as_bytes()).await.unwrap();
-    drop(pipe);
-    let output = tokio::time::timeout(HANG, child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
-    let run = crate::support::Run {
-        code: output.status.code().unwrap(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
-    assert_no_token("stdout", &run.stdout);
-    assert_no_token("stderr", &run.stderr);
-    run
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_from_a_pipe_keeps_other_profiles_and_refuses_a_symlink() {
     let config = tempfile::tempdir().unwrap();
-    let first = login_piped(
-        config.path(),
+    let first = run_with_stdin(
+        wawp(config.path()),
         &["login", "--instance-id", "one"],
         &format!("{TOKEN}\n"),
     )
     .await;
     assert_eq!(first.code, 0, "{first:?}");
-    let second = login_piped(
-        config.path(),
+    let second = run_with_stdin(
+        wawp(config.path()),
         &[
             "--json",
             "login",
@@ -189,7 +165,7 @@ async fn login_from_a_pipe_keeps_other_profiles_and_refuses_a_symlink() {
         0o600
     );
 
-    let no_id = login_piped(config.path(), &["login"], &format!("{TOKEN}\n")).await;
+    let no_id = run_with_stdin(wawp(config.path()), &["login"], &format!("{TOKEN}\n")).await;
     assert_eq!(no_id.code, 2, "{no_id:?}");
     assert!(no_id.error_line().contains("--instance-id"), "{no_id:?}");
 
@@ -198,8 +174,8 @@ async fn login_from_a_pipe_keeps_other_profiles_and_refuses_a_symlink() {
     std::fs::write(&target, "").unwrap();
     std::fs::remove_file(&file).unwrap();
     std::os::unix::fs::symlink(&target, &file).unwrap();
-    let linked = login_piped(
-        config.path(),
+    let linked = run_with_stdin(
+        wawp(config.path()),
         &["login", "--instance-id", "x"],
         &format!("{TOKEN}\n"),
     )

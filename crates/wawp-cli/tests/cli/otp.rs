@@ -1,6 +1,8 @@
 //! send and verify against a sandbox: outcomes, JSON fields, exit codes.
 
-use crate::support::{HANG, INSTANCE, TOKEN, other_code, run, sandbox, wawp, wawp_for};
+use crate::support::{
+    HANG, INSTANCE, TOKEN, other_code, run, run_with_stdin, sandbox, wawp, wawp_for,
+};
 
 const PHONE: &str = "+201234567890";
 const CHAT_ID: &str = "201234567890";
@@ -62,24 +64,14 @@ async fn human_output_masks_the_number_and_reads_the_code_from_stdin() {
     assert!(!sent.stdout.contains("1234567890"), "{sent:?}");
 
     let code = sandbox.last_code(CHAT_ID).unwrap();
-    let mut verify = wawp_for(&sandbox, config.path());
-    verify.stdin(std::process::Stdio::piped());
-    let mut child = verify
-        .args(["verify", PHONE, "-"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use tokio::io::AsyncWriteExt;
-    let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all(format!("{code}\n").as_bytes())
-        .await
-        .unwrap();
-    drop(stdin);
-    let output = child.wait_with_output().await.unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
-    assert_eq!(stdout.trim(), "verified +20•••••7890");
+    let verified = run_with_stdin(
+        wawp_for(&sandbox, config.path()),
+        &["verify", PHONE, "-"],
+        &format!("{code}\n"),
+    )
+    .await;
+    assert_eq!(verified.code, 0, "{verified:?}");
+    assert_eq!(verified.stdout.trim(), "verified +20•••••7890");
     sandbox.shutdown().await;
 }
 

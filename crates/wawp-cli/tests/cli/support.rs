@@ -1,7 +1,7 @@
 //! Running the real `wawp` binary, and a sandbox for it to talk to.
 
 use std::path::Path;
-use std::process::Output;
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use tokio::process::Command;
@@ -78,8 +78,25 @@ pub fn wawp_for(sandbox: &Sandbox, config: &Path) -> Command {
 }
 
 /// Runs it to the end with `args`, checking that no output holds the token.
-pub async fn run(mut command: Command, args: &[&str]) -> Run {
-    let output: Output = tokio::time::timeout(HANG, command.args(args).output())
+pub async fn run(command: Command, args: &[&str]) -> Run {
+    run_with_stdin(command, args, "").await
+}
+
+/// [`run`], with `stdin` written to its standard input.
+pub async fn run_with_stdin(mut command: Command, args: &[&str], stdin: &str) -> Run {
+    use tokio::io::AsyncWriteExt;
+    let mut child = command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    // wawp may exit without reading it all (a usage error).
+    let _ = pipe.write_all(stdin.as_bytes()).await;
+    drop(pipe);
+    let output: Output = tokio::time::timeout(HANG, child.wait_with_output())
         .await
         .expect("wawp hung")
         .unwrap();
