@@ -63,7 +63,7 @@ impl Backend {
             .as_ref()
             .and_then(|s| s.last_code(phone.chat_id()))
         {
-            eprintln!("wawp: dry run: code {code} for {phone} (sandbox; nothing was delivered)");
+            warn!("wawp: dry run: code {code} for {phone} (sandbox; nothing was delivered)");
         }
     }
 

@@ -22,8 +22,8 @@ pub fn run(args: LoginArgs, profile: Option<&str>, out: Output) -> Result<u8, Fa
     let instance_id = match args.instance_id {
         Some(id) => id,
         None if terminal => {
-            eprint!("Wawp instance ID: ");
-            let _ = std::io::stderr().flush();
+            let mut stderr = std::io::stderr().lock();
+            let _ = write!(stderr, "Wawp instance ID: ").and_then(|()| stderr.flush());
             read_line()?
         }
         None => {

@@ -2,6 +2,9 @@
 //! shell. `wawp --help` lists the commands, the credentials and the exit
 //! codes.
 
+#[macro_use]
+mod print;
+
 mod backend;
 mod failure;
 mod login;
@@ -52,8 +55,9 @@ fn run(cli: Cli, out: Output) -> Result<u8, Failure> {
         Command::Sandbox(args) => runtime()?.block_on(sandbox::run(args, out)),
         Command::Login(args) => login::run(args, profile, out),
         Command::Completions { shell } => {
-            let mut command = wawp_cli::command();
-            clap_complete::generate(shell, &mut command, "wawp", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut wawp_cli::command(), "wawp", &mut script);
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), &script);
             Ok(failure::SUCCESS)
         }
     }

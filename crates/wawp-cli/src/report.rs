@@ -21,7 +21,7 @@ impl Output {
         if let Value::Object(map) = &mut object {
             map.insert("command".into(), self.command.into());
         }
-        println!("{object}");
+        say!("{object}");
     }
 
     /// A code was sent. Returns the exit code.
@@ -38,7 +38,7 @@ impl Output {
             }));
         } else {
             let dry = if dry_run { " (dry run)" } else { "" };
-            println!(
+            say!(
                 "sent a code to {phone}{dry}: job {}, valid for {} s",
                 sent.job_id,
                 secs_ceil(sent.expires_in)
@@ -104,7 +104,7 @@ impl Output {
                 message.map_or(String::new(), |m| format!(": {m}"))
             ),
         };
-        println!("{text}");
+        say!("{text}");
         exit
     }
 
@@ -117,7 +117,7 @@ impl Output {
             }
             self.print_json(object);
         } else {
-            println!("{text}");
+            say!("{text}");
         }
         SUCCESS
     }
@@ -125,7 +125,7 @@ impl Output {
     /// A failure: one line on stderr, and with `--json` one object on
     /// stdout. Returns the exit code.
     pub fn failed(&self, failure: &Failure) -> u8 {
-        eprintln!("wawp: {}", failure.message);
+        warn!("wawp: {}", failure.message);
         if self.json {
             self.print_json(json!({
                 "outcome": "error",

@@ -45,7 +45,7 @@ pub async fn run(args: SandboxArgs, out: Output) -> Result<u8, Failure> {
         &text,
     );
     if !args.listen.ip().is_loopback() {
-        eprintln!(
+        warn!(
             "wawp: warning: listening on {}, not a loopback address: anyone who can reach it can read the codes",
             args.listen
         );
@@ -63,7 +63,7 @@ pub async fn run(args: SandboxArgs, out: Output) -> Result<u8, Failure> {
     print_new(&sandbox, seen);
     sandbox.shutdown().await;
     result.map_err(|err| Failure::settings(format!("cannot wait for Ctrl-C: {err}")))?;
-    eprintln!("wawp: sandbox stopped");
+    warn!("wawp: sandbox stopped");
     Ok(crate::failure::SUCCESS)
 }
 
@@ -76,7 +76,7 @@ fn print_new(sandbox: &Sandbox, seen: Option<String>) -> Option<String> {
         .and_then(|job| messages.iter().position(|m| &m.job_id == job))
         .map_or(0, |i| i + 1);
     for message in &messages[start..] {
-        eprintln!("{}", code_line(message));
+        warn!("{}", code_line(message));
     }
     messages.last().map(|m| m.job_id.clone()).or(seen)
 }

@@ -110,3 +110,29 @@ async fn help_documents_the_exit_codes_and_completions_are_generated() {
         assert!(script.stdout.contains("verify"), "{shell}: {script:?}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_ends_the_output_without_a_panic() {
+    use std::process::{Command, Stdio};
+    let config = tempfile::tempdir().unwrap();
+    for args in [
+        &["completions", "bash"][..],
+        &["send", "--sandbox", "+201234567890"],
+    ] {
+        let mut child = Command::new(crate::support::BIN)
+            .args(args)
+            .env_clear()
+            .env("XDG_CONFIG_HOME", config.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before wawp writes: its writes fail (EPIPE).
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
