@@ -130,3 +130,16 @@ async fn sandbox_command_serves_send_and_verify_until_ctrl_c() {
         assert_no_token("sandbox stderr", &line);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_command_on_a_taken_address_is_exit_2() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let config = tempfile::tempdir().unwrap();
+    let refused = run(wawp(config.path()), &["sandbox", "--listen", &address]).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.error_line().contains("cannot start the sandbox"),
+        "{refused:?}"
+    );
+}
