@@ -1,6 +1,7 @@
 //! Maintainer tasks for wawp-rs. Run them as `cargo xtask <task>`.
 
 mod bench;
+mod cli_docs;
 mod regen;
 
 use std::path::{Path, PathBuf};
@@ -48,6 +49,12 @@ enum Task {
         /// Only these release-profile variants in --mode profiles (repeatable; default: all).
         #[arg(long = "variant", value_name = "PROFILE")]
         variants: Vec<String>,
+    },
+    /// Write the `wawp` command line's man pages and shell completions.
+    CliDocs {
+        /// Folder to write them in.
+        #[arg(long, default_value = "target/cli-docs")]
+        out: PathBuf,
     },
 }
 
@@ -98,6 +105,19 @@ pub(crate) fn workspace_root() -> PathBuf {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
+        Task::CliDocs { out } => {
+            let out = workspace_root().join(out);
+            return match cli_docs::run(&out) {
+                Ok(written) => {
+                    eprintln!("wrote {} in {}", written.join(", "), out.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Task::Regen { check } => regen::run(&regen::Paths::workspace(&workspace_root()), check),
         Task::Bench {
             smoke,
