@@ -117,6 +117,7 @@ mod tests {
                 Error::OutcomeUnknown {
                     status: 504,
                     message: None,
+                    cause: None,
                 },
                 UNKNOWN,
             ),
@@ -126,6 +127,7 @@ mod tests {
             (
                 Error::Connection {
                     message: "refused".into(),
+                    cause: None,
                 },
                 NETWORK,
             ),
