@@ -8,12 +8,15 @@
 //! | [`wawp`] | canned Wawp answer bodies, and the sandbox behind a request counter |
 //! | [`logs`] | capture every log line of a test binary |
 //! | [`postgres`] | a schema of a test's own on the `WAWP_BOT_TEST_PG` server |
+//! | `pty` | a program on a pseudo-terminal: its screen, typed keys, its exit (unix) |
 //! | [`wait`] | polling waits with a deadline, and signals to a child process |
 //!
 //! Every server listens on 127.0.0.1 and is started by the test that uses it.
 
 pub mod logs;
 pub mod postgres;
+#[cfg(unix)]
+pub mod pty;
 pub mod telegram;
 pub mod updates;
 pub mod wait;

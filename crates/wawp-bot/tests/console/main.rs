@@ -17,7 +17,6 @@ mod pty;
 #[cfg(unix)]
 mod terminal;
 #[cfg(unix)]
-use pty::Pty;
 
 struct Session {
     code: i32,
@@ -216,7 +215,7 @@ fn no_input_at_all_exits_cleanly() {
 #[test]
 fn a_terminal_gets_a_prompt_styled_replies_and_ctrl_d_quits() {
     let dir = tempfile::tempdir().unwrap();
-    let mut pty = Pty::start(BIN, &dir.path().join("audit.sqlite3"));
+    let mut pty = pty::start(BIN, &dir.path().join("audit.sqlite3"));
     pty.wait_for("you › ", 1);
     pty.type_keys(b"/whoami\r");
     pty.wait_for("You are an admin of this bot.", 1);
@@ -240,21 +239,31 @@ fn a_signal_during_the_prompt_leaves_the_terminal_usable() {
     use nix::sys::termios::{LocalFlags, tcgetattr};
 
     let dir = tempfile::tempdir().unwrap();
-    let mut pty = Pty::start(BIN, &dir.path().join("audit.sqlite3"));
+    let mut pty = pty::start(BIN, &dir.path().join("audit.sqlite3"));
     let cooked = LocalFlags::ICANON | LocalFlags::ECHO;
-    assert!(tcgetattr(&pty.slave).unwrap().local_flags.contains(cooked));
+    assert!(
+        tcgetattr(pty.slave().unwrap())
+            .unwrap()
+            .local_flags
+            .contains(cooked)
+    );
     // Once the bot has answered, it handles signals; its next prompt is up
     // and the editor has the terminal in raw mode.
     pty.wait_for("you › ", 1);
     pty.type_keys(b"/whoami\r");
     pty.wait_for("you › ", 2);
-    assert!(!tcgetattr(&pty.slave).unwrap().local_flags.contains(cooked));
+    assert!(
+        !tcgetattr(pty.slave().unwrap())
+            .unwrap()
+            .local_flags
+            .contains(cooked)
+    );
 
     let pid = nix::unistd::Pid::from_raw(pty.child.id() as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
     let status = pty.wait_exit();
     assert_eq!(status.code(), Some(0), "screen: {:?}", pty.shown());
-    let flags = tcgetattr(&pty.slave).unwrap().local_flags;
+    let flags = tcgetattr(pty.slave().unwrap()).unwrap().local_flags;
     assert!(
         flags.contains(cooked),
         "the terminal was left raw: {flags:?}"

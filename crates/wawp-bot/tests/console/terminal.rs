@@ -2,7 +2,7 @@
 //! `NO_COLOR`, the line bound at the prompt.
 
 use crate::BIN;
-use crate::pty::Pty;
+use crate::pty;
 
 /// Log lines go through the line editor while it owns the terminal: a
 /// start-up line printed after the first prompt is shown above a redrawn
@@ -12,7 +12,7 @@ use crate::pty::Pty;
 #[test]
 fn log_lines_print_above_the_prompt_never_into_it() {
     let dir = tempfile::tempdir().unwrap();
-    let mut pty = Pty::start_with(
+    let mut pty = pty::start_with(
         BIN,
         &dir.path().join("audit.sqlite3"),
         &[("RUST_LOG", "info"), ("NO_COLOR", "1")],
@@ -59,7 +59,7 @@ fn log_lines_print_above_the_prompt_never_into_it() {
 #[test]
 fn no_color_disables_the_styles() {
     let dir = tempfile::tempdir().unwrap();
-    let mut pty = Pty::start_with(
+    let mut pty = pty::start_with(
         BIN,
         &dir.path().join("audit.sqlite3"),
         &[("RUST_LOG", "warn"), ("NO_COLOR", "1")],
@@ -81,7 +81,7 @@ fn no_color_disables_the_styles() {
 #[test]
 fn ctrl_c_clears_the_line_and_ctrl_d_quits() {
     let dir = tempfile::tempdir().unwrap();
-    let mut pty = Pty::start(BIN, &dir.path().join("audit.sqlite3"));
+    let mut pty = pty::start(BIN, &dir.path().join("audit.sqlite3"));
     pty.wait_for("you › ", 1);
     pty.type_keys(b"/send +2012");
     pty.wait_for("/send +2012", 1);
@@ -104,7 +104,7 @@ fn ctrl_c_clears_the_line_and_ctrl_d_quits() {
 #[test]
 fn a_typed_line_over_4_kib_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let mut pty = Pty::start(BIN, &dir.path().join("audit.sqlite3"));
+    let mut pty = pty::start(BIN, &dir.path().join("audit.sqlite3"));
     pty.wait_for("you › ", 1);
     let mut keys = b"/whoami ".to_vec();
     keys.extend(std::iter::repeat_n(b'x', 5000));

@@ -1,86 +1,37 @@
 //! `wawp login` on a pseudo-terminal (the token typed without echo) and
 //! from a pipe; the profile file it writes.
 
-use std::fs::File;
-use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::process::Command;
 
-use crate::support::{
-    BIN, HANG, INSTANCE, TOKEN, assert_no_token, run, run_with_stdin, sandbox, wawp,
-};
+use wawp_testkit::pty::{Setup, Terminal};
+
+use crate::support::{BIN, INSTANCE, TOKEN, assert_no_token, run, run_with_stdin, sandbox, wawp};
 
 /// `wawp args…` on a new pseudo-terminal that is its controlling terminal
 /// (the token prompt reads /dev/tty). Types each of `answers` once the
 /// screen shows its prompt; returns the exit code and the screen.
 fn on_terminal(config: &Path, args: &[&str], answers: &[(&str, &str)]) -> (i32, String) {
-    let pty = nix::pty::openpty(None, None).unwrap();
     let mut command = Command::new(BIN);
     command
         .args(args)
         .env_clear()
-        .env("XDG_CONFIG_HOME", config)
-        .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
-        .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
-        .stderr(Stdio::from(pty.slave.try_clone().unwrap()));
-    // SAFETY: setsid and ioctl are async-signal-safe; nothing else runs
-    // between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let mut child = command.spawn().unwrap();
-    // Only the child may hold the terminal now, so that reading it ends
-    // (EIO) once the child exits.
-    drop(command);
-    drop(pty.slave);
-    let mut master = File::from(pty.master);
-    let screen = Arc::new(Mutex::new(Vec::new()));
-    let reader = std::thread::spawn({
-        let mut master = master.try_clone().unwrap();
-        let screen = screen.clone();
-        move || {
-            let mut buffer = [0u8; 1024];
-            // Ends with EIO once the child has closed the terminal.
-            while let Ok(n @ 1..) = master.read(&mut buffer) {
-                screen.lock().unwrap().extend_from_slice(&buffer[..n]);
-            }
-        }
-    });
-    let shown = || String::from_utf8_lossy(&screen.lock().unwrap()).into_owned();
-    let deadline = Instant::now() + HANG;
+        .env("XDG_CONFIG_HOME", config);
+    let mut terminal = Terminal::spawn(
+        command,
+        Setup {
+            stderr: true,
+            controlling: true,
+            ..Setup::default()
+        },
+    );
     for (prompt, answer) in answers {
-        while !shown().contains(prompt) {
-            assert!(
-                Instant::now() < deadline,
-                "no {prompt:?}; screen: {:?}",
-                shown()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        master.write_all(format!("{answer}\r").as_bytes()).unwrap();
+        terminal.wait_for(prompt, 1);
+        terminal.type_keys(format!("{answer}\r").as_bytes());
     }
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("wawp login did not exit; screen: {:?}", shown());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    drop(master);
-    reader.join().unwrap();
-    (status.code().unwrap(), shown())
+    let status = terminal.wait_exit();
+    (status.code().unwrap(), terminal.shown())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
