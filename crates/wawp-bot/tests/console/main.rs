@@ -16,7 +16,6 @@ const HANG: Duration = Duration::from_secs(120);
 mod pty;
 #[cfg(unix)]
 mod terminal;
-#[cfg(unix)]
 
 struct Session {
     code: i32,
