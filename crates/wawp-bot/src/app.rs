@@ -14,13 +14,15 @@ use crate::backend::{Backend, BackendError};
 use crate::config::Config;
 use crate::delivery::Outbox;
 use crate::handlers::{self, Admins, Ctx, Settings};
-use crate::listener::{HandleFn, Handled, Stop};
+use crate::inbox::Receiver;
+use crate::listener::Stop;
 use crate::ops::wiring as observed;
 use crate::ops::{Metrics, OutcomeLabel};
 use crate::startup::with_backoff;
 use crate::store::{
     Clock, KEEP_CLAIMS, SendLimit, Store as Db, StoreError as DbError, SystemClock,
 };
+use crate::worker::{self, HandleFn, Handled};
 
 /// How often old claimed update ids are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -213,21 +215,54 @@ async fn serve(
         .audit_retention
         .map(|keep| tokio::spawn(crate::upkeep::prune_audit_daily(db.clone(), keep)));
 
-    let result = match &config.webhook {
-        None => crate::polling::poll(config, &bot, leader, stop, handle, metrics).await,
-        Some(hook) => {
-            let mode = crate::webhook::serve::Mode {
-                bot: &bot,
-                hook,
-                store: db.clone(),
-                bot_id: me.id.0,
-                metrics: metrics.clone(),
-                heartbeat: config.metrics_listen.is_some(),
-                drain: config.shutdown_timeout,
-            };
-            crate::webhook::serve::run(mode, stop, handle).await
+    // Receive → inbox (the store) → the worker pool → the handler tree.
+    let inbox = Receiver::new(db.clone(), me.id.0, Arc::new(config.admins.clone()));
+    let drained = tokio_util::sync::CancellationToken::new();
+    let pool = worker::Pool {
+        store: db.clone(),
+        bot_id: me.id.0,
+        drain: config.shutdown_timeout,
+    };
+    let stop_workers = tokio_util::sync::CancellationToken::new();
+    let workers = {
+        let (wake, drained) = (inbox.wake(), drained.clone());
+        let stop = Stop::on({
+            let (stop, stop_workers) = (stop.clone(), stop_workers.clone());
+            async move {
+                tokio::select! {
+                    _ = stop.wait() => {}
+                    () = stop_workers.cancelled() => {}
+                }
+            }
+        });
+        async move {
+            worker::run(pool, handle, wake, &stop).await;
+            drained.cancel();
         }
     };
+    let receiving = async {
+        let result = match &config.webhook {
+            None => crate::polling::poll(config, &bot, leader, stop, &inbox, metrics).await,
+            Some(hook) => {
+                let mode = crate::webhook::serve::Mode {
+                    bot: &bot,
+                    hook,
+                    inbox: inbox.clone(),
+                    metrics: metrics.clone(),
+                    heartbeat: config.metrics_listen.is_some(),
+                    drained: drained.clone(),
+                };
+                crate::webhook::serve::run(mode, stop).await
+            }
+        };
+        if result.is_err() {
+            // Receiving ended with an error (a lost polling lock): the
+            // workers stop too and give back what they hold.
+            stop_workers.cancel();
+        }
+        result
+    };
+    let ((), result) = tokio::join!(workers, receiving);
     pruner.abort();
     if let Some(retention) = retention {
         retention.abort();

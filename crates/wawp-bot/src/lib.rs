@@ -6,7 +6,10 @@
 //! |---|---|
 //! | [`config`] | flags, environment, `--config` file; one-line errors |
 //! | [`app`] | [`run`]: start, poll, shut down |
-//! | `listener` | long polling that confirms only handled updates |
+//! | `inbox` | receiving: every update written to the store before it is acknowledged |
+//! | `worker` | the one worker pool: inbox rows leased, a chat's in order, admins first |
+//! | `backoff` | the one back-off, and store writes retried until they commit |
+//! | `listener` | long polling that acknowledges only updates in the inbox |
 //! | `polling` | long polling alone, or as the leader of PostgreSQL replicas |
 //! | `handlers` | the dptree handler tree and its endpoints |
 //! | `commands` | the commands and their argument parsing |
@@ -26,11 +29,13 @@
 
 pub mod app;
 pub(crate) mod backend;
+mod backoff;
 pub(crate) mod commands;
 pub mod config;
 pub mod console;
 pub(crate) mod delivery;
 pub(crate) mod handlers;
+mod inbox;
 mod listener;
 pub(crate) mod menu;
 pub mod ops;
@@ -43,6 +48,7 @@ pub mod store;
 pub mod telemetry;
 mod upkeep;
 pub mod webhook;
+mod worker;
 
 pub use app::{Options, RunError, run, run_with};
 pub use config::{Cli, Config, ConfigError};

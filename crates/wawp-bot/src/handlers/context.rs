@@ -120,6 +120,19 @@ impl Ctx {
                 Ok(Recorded::Row(row))
             }
             Ok(Claim::Repeat) => {
+                // Taken over from a worker that died or hung after its claim:
+                // if its Wawp call started and never ended, say so, once.
+                if let Some(row) = self.db.mark_unknown(update.id.0).await? {
+                    tracing::warn!(
+                        update_id = update.id.0,
+                        row,
+                        "a command taken over had started its Wawp call: outcome unknown, not sent again"
+                    );
+                    metrics::note(OutcomeLabel::Unknown);
+                    self.answer_audited(msg, reply::outcome_unknown(), row)
+                        .await;
+                    return Ok(Recorded::Repeat);
+                }
                 metrics::note(OutcomeLabel::Duplicate);
                 tracing::info!(
                     update_id = update.id.0,

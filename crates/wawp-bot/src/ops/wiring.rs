@@ -39,6 +39,7 @@ pub(crate) fn note_audited(outcome: Outcome) {
         Outcome::Invalid => OutcomeLabel::Invalid,
         Outcome::RateLimited => OutcomeLabel::RateLimited,
         Outcome::Stale => OutcomeLabel::Stale,
+        Outcome::Unknown => OutcomeLabel::Unknown,
     };
     note(label);
 }

@@ -10,6 +10,8 @@
 //!   a webhook retried to another replica) finds the claim and does nothing.
 //! - [`Store::try_acquire_send`]: the per-admin send limit, a sliding window
 //!   in wall-clock time, exact under concurrent acquirers.
+//! - [`Store::inbox_put`] / [`Store::inbox_take`]: the inbox, the queue of
+//!   acknowledged updates, leased to workers a chat's rows in order.
 //! - [`Store::note_refusal`]: at most one audit row per refused user and
 //!   window, with a count.
 //!
@@ -39,6 +41,7 @@ use secrecy::{ExposeSecret, SecretString};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use csv::write_csv;
 pub use error::{StoreError, UnwritableKind};
+pub use inbox::{InboxRow, NewInboxRow};
 pub use model::{
     Action, Caller, Claim, Entry, NewEntry, Outcome, PendingReport, RefusalTally, SendPermit,
 };
@@ -135,6 +138,9 @@ macro_rules! dispatch {
         }
     };
 }
+
+// After the macro: it uses `dispatch!`.
+mod inbox;
 
 impl Store {
     /// Opens the store (creating a SQLite file if missing) and brings its
@@ -297,10 +303,14 @@ impl Store {
         dispatch!(self.note_refusal(entry, window, now))
     }
 
-    /// Forgets update claims older than `age`; returns how many.
+    /// Forgets update claims and done inbox rows older than `age`; returns
+    /// how many.
     pub async fn prune_claims(&self, age: Duration) -> Result<u64, StoreError> {
         let cutoff = self.cutoff(age);
-        dispatch!(self.prune_claims(cutoff))
+        let claims = dispatch!(self.prune_claims(cutoff))?;
+        let cutoff_ms = cutoff.timestamp_millis();
+        let rows = dispatch!(self.inbox_prune(cutoff_ms))?;
+        Ok(claims + rows)
     }
 
     /// Deletes audit rows older than `older_than` (`--audit-retention-days`);

@@ -130,6 +130,15 @@ impl TestBot {
 }
 
 /// Every audit row, oldest first, as maps of column name to text.
+/// How many inbox rows of a SQLite store are not done yet.
+pub fn inbox_open(db_path: &std::path::Path) -> i64 {
+    let conn = rusqlite::Connection::open(db_path).unwrap();
+    conn.query_row("SELECT count(*) FROM inbox WHERE done = 0", [], |row| {
+        row.get(0)
+    })
+    .unwrap()
+}
+
 pub fn audit_rows(db_path: &std::path::Path) -> Vec<HashMap<String, Option<String>>> {
     let conn = rusqlite::Connection::open(db_path).unwrap();
     let mut stmt = conn.prepare("SELECT * FROM audit ORDER BY id").unwrap();

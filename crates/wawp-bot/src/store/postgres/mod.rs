@@ -12,6 +12,7 @@
 //! Connections are made without TLS: run the bot next to its database or
 //! through a local TLS tunnel.
 
+mod inbox;
 mod ops;
 
 use std::sync::Arc;
@@ -31,6 +32,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0002_atomic_functions",
         include_str!("../../../migrations/postgres/0002_atomic_functions.sql"),
+    ),
+    (
+        "0003_inbox",
+        include_str!("../../../migrations/postgres/0003_inbox.sql"),
     ),
 ];
 
@@ -150,6 +155,7 @@ async fn migrate(client: &mut deadpool_postgres::Object, location: &str) -> Resu
             "refusal_windows",
             "admin_menus",
             "health",
+            "inbox",
         ];
         let found: Vec<String> = tx
             .query(

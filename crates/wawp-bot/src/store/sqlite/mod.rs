@@ -14,6 +14,7 @@
 //! transactions, which take the write lock first: two processes on one file
 //! serialise on it instead of racing.
 
+mod inbox;
 mod ops;
 
 use std::path::Path;
@@ -37,6 +38,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0003_shared_limits",
         include_str!("../../../migrations/sqlite/0003_shared_limits.sql"),
+    ),
+    (
+        "0004_inbox",
+        include_str!("../../../migrations/sqlite/0004_inbox.sql"),
     ),
 ];
 
