@@ -145,10 +145,11 @@ async fn serve(
     };
     tracing::info!(bot = %me.username(), admins = config.admins.len(), "connected to Telegram");
 
+    let outbox = Outbox::new(db.clone(), me.id.0);
     let ctx = Ctx {
         bot: bot.clone(),
         me: me.clone(),
-        outbox: Outbox::new(config.reply_rate.get()),
+        outbox: outbox.clone(),
         db: db.clone(),
         wawp: backend.wawp.clone(),
         admins: Admins(Arc::new(config.admins.clone())),
@@ -240,6 +241,20 @@ async fn serve(
             drained.cancel();
         }
     };
+    // Replies: outbox (the store) → the sender → Telegram, until the workers
+    // stopped (then a little longer, for their last replies).
+    let sender_metrics = metrics.clone();
+    let sender = crate::delivery::sender::run(
+        crate::delivery::sender::Sender {
+            bot: bot.clone(),
+            store: db.clone(),
+            bot_id: me.id.0,
+            rate: config.reply_rate.get(),
+            metrics: sender_metrics,
+        },
+        outbox.wake(),
+        drained.clone(),
+    );
     let receiving = async {
         let result = match &config.webhook {
             None => crate::polling::poll(config, &bot, leader, stop, &inbox, metrics).await,
@@ -262,7 +277,7 @@ async fn serve(
         }
         result
     };
-    let ((), result) = tokio::join!(workers, receiving);
+    let ((), result, ()) = tokio::join!(workers, receiving, sender);
     pruner.abort();
     if let Some(retention) = retention {
         retention.abort();

@@ -10,15 +10,14 @@ use teloxide::{ApiError, RequestError};
 use url::Url;
 
 use crate::app::RunError;
+use crate::backoff::Backoff;
 use crate::listener::Stop;
 use crate::ops::{Metrics, TelegramErrorLabel};
 use crate::telemetry::describe_telegram_error;
 use crate::webhook::RegisterError;
 
-/// The first wait after a failed start-up call.
-const FIRST_WAIT: Duration = Duration::from_secs(1);
-/// The longest wait between two tries.
-const MAX_WAIT: Duration = Duration::from_secs(60);
+/// Waits between start-up calls: 1 s doubling to 60 s.
+const BACKOFF: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
 
 /// One failed start-up call, described without URL, token or text.
 #[derive(Debug)]
@@ -76,10 +75,9 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     let url = shown_url(api_url);
-    let mut wait = FIRST_WAIT;
-    let mut tries = 0u32;
+    let mut backoff = BACKOFF;
     loop {
-        tries += 1;
+        let tries = backoff.tries() + 1;
         let result = tokio::select! {
             _ = stop.wait() => return Ok(None),
             result = attempt() => result,
@@ -101,6 +99,7 @@ where
                 failure.description
             )));
         }
+        let wait = backoff.next_wait();
         tracing::warn!(
             url = %url,
             call = what,
@@ -113,7 +112,6 @@ where
             _ = stop.wait() => return Ok(None),
             _ = tokio::time::sleep(wait) => {}
         }
-        wait = (wait * 2).min(MAX_WAIT);
     }
 }
 

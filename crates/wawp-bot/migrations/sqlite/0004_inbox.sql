@@ -20,3 +20,31 @@ CREATE INDEX inbox_done ON inbox (received_ms) WHERE done = 1;
 
 -- A taken-over update finds its audit row still pending by update id.
 CREATE INDEX audit_update_pending ON audit (update_id) WHERE outcome = 'pending';
+
+-- The outbox: every reply, written with the outcome it reports; a sender
+-- takes rows with a lease (a chat's in order, admins' first) and marks them
+-- delivered once Telegram said ok, or undelivered when it gave up.
+CREATE TABLE outbox (
+    id             INTEGER PRIMARY KEY,
+    bot_id         INTEGER NOT NULL,
+    chat           INTEGER NOT NULL,
+    admin          INTEGER NOT NULL,            -- an admin's reply: taken first
+    text           TEXT    NOT NULL,            -- one message (HTML), already split to fit
+    audit_id       INTEGER,                     -- the audit row whose reply_delivered it sets
+    created_ms     INTEGER NOT NULL,
+    state          INTEGER NOT NULL DEFAULT 0,  -- 0 queued, 1 delivered, 2 undelivered
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    next_try_ms    INTEGER NOT NULL DEFAULT 0,
+    lease_owner    TEXT,
+    lease_until_ms INTEGER
+);
+
+CREATE INDEX outbox_open ON outbox (bot_id, chat, id) WHERE state = 0;
+CREATE INDEX outbox_closed ON outbox (created_ms) WHERE state <> 0;
+
+-- One reply budget per bot for every replica: a token bucket.
+CREATE TABLE reply_budget (
+    bot_id     INTEGER PRIMARY KEY,
+    tokens     REAL    NOT NULL,
+    updated_ms INTEGER NOT NULL
+);

@@ -120,9 +120,15 @@ impl Store {
     }
 
     /// A taken-over update's audit row still `pending` (its Wawp call
-    /// started and its end is unknown) becomes `unknown`. Returns the row, to
-    /// exactly one caller: it tells the admin.
-    pub async fn mark_unknown(&self, update_id: u32) -> Result<Option<i64>, StoreError> {
-        dispatch!(self.mark_unknown(update_id))
+    /// started and its end is unknown) becomes `unknown`, and `replies` (the
+    /// notice) are written with it. Returns the row, to exactly one caller.
+    pub async fn mark_unknown(
+        &self,
+        bot_id: u64,
+        update_id: u32,
+        replies: Vec<crate::store::NewReply>,
+    ) -> Result<Option<i64>, StoreError> {
+        let now = wall_ms();
+        dispatch!(self.mark_unknown(bot_id, update_id, replies, now))
     }
 }

@@ -45,6 +45,7 @@ pub use inbox::{InboxRow, NewInboxRow};
 pub use model::{
     Action, Caller, Claim, Entry, NewEntry, Outcome, PendingReport, RefusalTally, SendPermit,
 };
+pub use outbox::{NewReply, OutboxRow, ReplyBudget};
 pub use sqlite::DEFAULT_BUSY_TIMEOUT;
 
 use postgres::PgStore;
@@ -139,8 +140,9 @@ macro_rules! dispatch {
     };
 }
 
-// After the macro: it uses `dispatch!`.
+// After the macro: they use `dispatch!`.
 mod inbox;
+mod outbox;
 
 impl Store {
     /// Opens the store (creating a SQLite file if missing) and brings its
@@ -310,7 +312,8 @@ impl Store {
         let claims = dispatch!(self.prune_claims(cutoff))?;
         let cutoff_ms = cutoff.timestamp_millis();
         let rows = dispatch!(self.inbox_prune(cutoff_ms))?;
-        Ok(claims + rows)
+        let replies = dispatch!(self.outbox_prune(cutoff_ms))?;
+        Ok(claims + rows + replies)
     }
 
     /// Deletes audit rows older than `older_than` (`--audit-retention-days`);

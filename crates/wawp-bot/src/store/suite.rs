@@ -5,4 +5,5 @@
 pub(crate) mod fixture;
 mod inbox;
 mod limits;
+mod outbox;
 mod rows;

@@ -61,7 +61,7 @@ async fn a_locked_store_acknowledges_nothing_sends_nothing_and_the_bot_recovers(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_update_neither_handled_nor_answered_is_kept_and_handled_later() {
+async fn a_reply_telegram_keeps_failing_is_kept_and_delivered_later() {
     let (telegram, wawp, bot, dir) = setup().await;
     // Telegram refuses every reply meanwhile (its answers are not JSON).
     telegram.fail("sendMessage", Fault::BadJson, 1000);
@@ -73,12 +73,12 @@ async fn an_update_neither_handled_nor_answered_is_kept_and_handled_later() {
         (telegram.send_attempts() >= 4).then_some(())
     })
     .await;
-    // Acknowledged (it is in the inbox), not done.
+    // Acknowledged and handled; its reply waits in the outbox.
     wawp_testkit::wait::until("the update acknowledged", Duration::from_secs(20), || {
         (!telegram.unconfirmed().contains(&id)).then_some(())
     })
     .await;
-    assert_eq!(inbox_open(&bot_db(&dir)), 1);
+    assert_eq!(outbox_open(&bot_db(&dir)), 1);
 
     // Telegram is back: the same update is answered, once.
     telegram.clear_faults("sendMessage");
@@ -90,8 +90,8 @@ async fn an_update_neither_handled_nor_answered_is_kept_and_handled_later() {
         "{}",
         sent[0].text
     );
-    wawp_testkit::wait::until("the inbox row done", Duration::from_secs(20), || {
-        (inbox_open(&bot_db(&dir)) == 0).then_some(())
+    wawp_testkit::wait::until("the reply recorded", Duration::from_secs(20), || {
+        (outbox_open(&bot_db(&dir)) == 0 && inbox_open(&bot_db(&dir)) == 0).then_some(())
     })
     .await;
     bot.stop().await;

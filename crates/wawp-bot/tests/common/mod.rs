@@ -139,6 +139,15 @@ pub fn inbox_open(db_path: &std::path::Path) -> i64 {
     .unwrap()
 }
 
+/// How many replies of a SQLite store's outbox are still queued.
+pub fn outbox_open(db_path: &std::path::Path) -> i64 {
+    let conn = rusqlite::Connection::open(db_path).unwrap();
+    conn.query_row("SELECT count(*) FROM outbox WHERE state = 0", [], |row| {
+        row.get(0)
+    })
+    .unwrap()
+}
+
 pub fn audit_rows(db_path: &std::path::Path) -> Vec<HashMap<String, Option<String>>> {
     let conn = rusqlite::Connection::open(db_path).unwrap();
     let mut stmt = conn.prepare("SELECT * FROM audit ORDER BY id").unwrap();

@@ -169,7 +169,7 @@ async fn readyz_fails_while_the_database_cannot_be_written_and_recovers() {
     let id = wawp_testkit::updates::update_id(&send);
     telegram.push(send);
     let polls = telegram.calls().len();
-    wawp_testkit::wait::until("the bot to poll again", Duration::from_secs(30), || {
+    wawp_testkit::wait::until("the bot to poll again", Duration::from_secs(90), || {
         (telegram.calls().len() > polls + 1).then_some(())
     })
     .await;

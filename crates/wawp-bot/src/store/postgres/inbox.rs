@@ -156,22 +156,6 @@ impl PgStore {
         Ok(n as u64)
     }
 
-    pub(crate) async fn mark_unknown(&self, update_id: u32) -> Result<Option<i64>, StoreError> {
-        let client = self.client().await?;
-        // The row lock makes one caller win: a second finds it no longer pending.
-        Ok(client
-            .query_opt(
-                "UPDATE audit SET outcome = 'unknown', error_kind = 'taken_over'
-                 WHERE id = (SELECT id FROM audit WHERE update_id = $1 AND outcome = 'pending'
-                             ORDER BY id DESC LIMIT 1 FOR UPDATE)
-                   AND outcome = 'pending'
-                 RETURNING id",
-                &[&i64::from(update_id)],
-            )
-            .await?
-            .map(|row| row.get(0)))
-    }
-
     pub(crate) async fn inbox_prune(&self, cutoff_ms: i64) -> Result<u64, StoreError> {
         let client = self.client().await?;
         Ok(client

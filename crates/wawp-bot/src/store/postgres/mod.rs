@@ -14,6 +14,7 @@
 
 mod inbox;
 mod ops;
+mod outbox;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -156,6 +157,8 @@ async fn migrate(client: &mut deadpool_postgres::Object, location: &str) -> Resu
             "admin_menus",
             "health",
             "inbox",
+            "outbox",
+            "reply_budget",
         ];
         let found: Vec<String> = tx
             .query(

@@ -1,6 +1,6 @@
 //! The inbox on SQLite (one process: the lease guards against the restart).
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{TransactionBehavior, params};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::SqliteStore;
@@ -149,22 +149,6 @@ impl SqliteStore {
                 [bot_id as i64],
                 |row| row.get::<_, i64>(0),
             )? as u64)
-        })
-        .await
-    }
-
-    pub(crate) async fn mark_unknown(&self, update_id: u32) -> Result<Option<i64>, StoreError> {
-        self.call(move |conn| {
-            Ok(conn
-                .query_row(
-                    "UPDATE audit SET outcome = 'unknown', error_kind = 'taken_over'
-                     WHERE id = (SELECT id FROM audit WHERE update_id = ?1 AND outcome = 'pending'
-                                 ORDER BY id DESC LIMIT 1)
-                     RETURNING id",
-                    [update_id],
-                    |row| row.get(0),
-                )
-                .optional()?)
         })
         .await
     }

@@ -16,6 +16,7 @@
 
 mod inbox;
 mod ops;
+mod outbox;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

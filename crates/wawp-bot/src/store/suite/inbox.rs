@@ -8,7 +8,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::fixture::{caller, fixtures};
-use crate::store::{Action, NewEntry, NewInboxRow, Outcome, Store};
+use crate::store::{Action, NewEntry, NewInboxRow, NewReply, Outcome, Store};
 
 const BOT: u64 = 7;
 const LONG: Duration = Duration::from_secs(60);
@@ -144,16 +144,31 @@ async fn a_started_call_is_marked_unknown_once() {
         entry.lang = None;
         let claim = store.claim_with_pending(BOT, 42, entry).await.unwrap();
         assert!(matches!(claim, crate::store::Claim::First { .. }));
-        let row = store.mark_unknown(42).await.unwrap();
+        let notice = vec![NewReply {
+            chat: 1,
+            admin: true,
+            text: "outcome unknown".into(),
+        }];
+        let row = store.mark_unknown(BOT, 42, notice.clone()).await.unwrap();
         assert!(row.is_some());
         assert_eq!(
-            store.mark_unknown(42).await.unwrap(),
+            store.outbox_queued(BOT).await.unwrap(),
+            1,
+            "the notice is written with it"
+        );
+        assert_eq!(
+            store.mark_unknown(BOT, 42, notice.clone()).await.unwrap(),
             None,
             "only one caller is told"
         );
-        assert_eq!(store.mark_unknown(43).await.unwrap(), None);
+        assert_eq!(store.mark_unknown(BOT, 43, notice).await.unwrap(), None);
+        assert_eq!(store.outbox_queued(BOT).await.unwrap(), 1);
         let entries = store.recent_audit(1).await.unwrap();
         assert_eq!(entries[0].outcome, "unknown");
         assert_eq!(entries[0].error_kind.as_deref(), Some("taken_over"));
+        assert!(
+            !entries[0].reply_delivered,
+            "not until Telegram accepts the notice"
+        );
     }
 }
