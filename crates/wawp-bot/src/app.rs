@@ -113,8 +113,18 @@ pub async fn run_with(
     report_pending(&db).await;
 
     let (metrics, ops_server) = crate::ops::wiring::start(&config, &db).await?;
+    // `/readyz` goes 503 the moment the stop is asked for, while the Wawp
+    // calls in flight finish.
+    let not_ready = tokio::spawn({
+        let (stop, metrics) = (stop.clone(), metrics.clone());
+        async move {
+            stop.wait().await;
+            metrics.stopping();
+        }
+    });
     let backend = Backend::connect(&config).await?;
     let result = serve(&config, db.clone(), &backend, &stop, metrics).await;
+    not_ready.abort();
     if let Some(ops_server) = ops_server {
         ops_server.abort();
     }

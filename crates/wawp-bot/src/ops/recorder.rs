@@ -43,6 +43,7 @@ struct Inner {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
     telegram_ok: Mutex<Option<Instant>>,
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// The bot's metrics. Cheap to clone, `Send + Sync`; hand one to every
@@ -106,6 +107,7 @@ impl Metrics {
                 recorder,
                 handle,
                 telegram_ok: Mutex::new(None),
+                stopping: std::sync::atomic::AtomicBool::new(false),
             })),
         }
     }
@@ -150,6 +152,22 @@ impl Metrics {
     /// One failed Bot API request.
     pub fn telegram_error(&self, kind: TelegramErrorLabel) {
         self.with(|| counter!(TELEGRAM_ERRORS, "kind" => kind.as_str()).increment(1));
+    }
+
+    /// The bot is stopping (SIGTERM): `/readyz` answers 503 from now on.
+    pub fn stopping(&self) {
+        if let Some(inner) = &self.inner {
+            inner
+                .stopping
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Whether [`Metrics::stopping`] was called.
+    pub fn is_stopping(&self) -> bool {
+        self.inner
+            .as_ref()
+            .is_some_and(|inner| inner.stopping.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// One reply given up: Telegram refused it, or it was too old to try again.

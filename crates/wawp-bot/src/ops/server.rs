@@ -85,6 +85,11 @@ impl Readiness {
 
     /// Runs both checks; `Ok` holds the report, `Err` the report with the failure.
     async fn check(&self) -> Result<String, String> {
+        // bot-core (issue 19 item 4): 503 at once once the bot is stopping,
+        // without asking the store or Telegram.
+        if self.metrics.is_stopping() {
+            return Err("stopping: the bot is shutting down\n".to_owned());
+        }
         let db = self.db.check().await;
         let telegram = match self.metrics.since_telegram_ok() {
             Some(age) if age <= self.telegram_max_age => Ok(format!(

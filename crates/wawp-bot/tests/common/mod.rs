@@ -118,9 +118,16 @@ impl TestBot {
         !self.task.is_finished()
     }
 
+    /// Asks for shutdown (SIGTERM) without waiting for it.
+    pub fn request_stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     /// Asks for shutdown and waits for `run` to return.
     pub async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
+        self.request_stop();
         tokio::time::timeout(Duration::from_secs(10), self.task)
             .await
             .expect("the bot stops within 10 s")

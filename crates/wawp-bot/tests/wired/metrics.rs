@@ -221,3 +221,49 @@ async fn readyz_fails_while_telegram_has_not_answered_yet() {
     assert_eq!(status, 200, "{body}");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_is_503_at_once_on_stop_while_the_call_in_flight_finishes_and_is_answered() {
+    use wiremock::matchers::any;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let telegram = FakeTelegram::start().await;
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(wawp_testkit::wawp::sent("send_slow"))
+                .set_delay(Duration::from_secs(2)),
+        )
+        .mount(&server)
+        .await;
+    let (_dir, db) = temp_db();
+    let addr = free_addr();
+    let mut config = config(&telegram, &server.uri(), db.clone());
+    config.metrics_listen = Some(addr);
+    let mut bot = TestBot::start(&telegram, config).await;
+    let (status, body) = http::get(addr, "/readyz").await;
+    assert_eq!(status, 200, "{body}");
+
+    telegram.push(private_message(ADMIN, &format!("/send {PHONE}")));
+    wawp_testkit::wait::until("the Wawp call to start", Duration::from_secs(20), || {
+        (!futures::executor::block_on(server.received_requests())
+            .unwrap_or_default()
+            .is_empty())
+        .then_some(())
+    })
+    .await;
+    bot.request_stop();
+    // The call takes 2 s more; /readyz says so before it ends.
+    let (status, body) = http::get(addr, "/readyz").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("stopping"), "{body}");
+    // The call in flight finishes and its reply goes out before the exit.
+    let sent = telegram
+        .wait_for_sent_within(1, Duration::from_secs(20))
+        .await;
+    assert!(sent[0].text.starts_with("✅ Code sent"), "{}", sent[0].text);
+    bot.stop().await;
+    let rows = audit_rows(&db);
+    assert_eq!(col(&rows[0], "outcome"), Some("sent"));
+    assert_eq!(col(&rows[0], "reply_delivered"), Some("1"));
+}
