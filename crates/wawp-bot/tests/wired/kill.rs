@@ -16,7 +16,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_wawp-bot");
 const SECRET: &str = "kill_test-SECRET_42";
 const PATIENCE: Duration = Duration::from_secs(45);
 
-fn replica(telegram: &FakeTelegram, wawp: &CountingWawp, db: &str, listen: SocketAddr) -> Child {
+pub(crate) fn replica(
+    telegram: &FakeTelegram,
+    wawp: &CountingWawp,
+    db: &str,
+    listen: SocketAddr,
+) -> Child {
     Command::new(BIN)
         .args(["--webhook-url", &format!("http://{listen}/hook")])
         .args(["--listen", &listen.to_string()])
@@ -39,7 +44,7 @@ fn replica(telegram: &FakeTelegram, wawp: &CountingWawp, db: &str, listen: Socke
 }
 
 /// The replica processes, killed if the test ends early.
-struct Replicas(Vec<Child>);
+pub(crate) struct Replicas(pub(crate) Vec<Child>);
 
 impl Drop for Replicas {
     fn drop(&mut self) {
@@ -52,7 +57,7 @@ impl Drop for Replicas {
 
 /// Delivers like Telegram: to `first`, and when that replica is gone or busy,
 /// to the next one (the load balancer's choice).
-async fn deliver(listens: &[SocketAddr], first: usize, body: &str) {
+pub(crate) async fn deliver(listens: &[SocketAddr], first: usize, body: &str) {
     let header = [("X-Telegram-Bot-Api-Secret-Token", SECRET)];
     for attempt in 0..300 {
         let to = listens[(first + attempt) % listens.len()];
