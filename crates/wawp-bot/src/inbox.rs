@@ -12,6 +12,7 @@ use secrecy::SecretString;
 use teloxide::types::Update;
 use tokio::sync::Notify;
 
+use crate::budget::StrangerBudget;
 use crate::store::{NewInboxRow, Store, StoreError};
 
 /// Writes received updates to the inbox and wakes this process's workers.
@@ -22,6 +23,7 @@ pub(crate) struct Receiver {
     bot_id: u64,
     admins: Arc<BTreeSet<u64>>,
     wake: Arc<Notify>,
+    strangers: Arc<StrangerBudget>,
 }
 
 impl Receiver {
@@ -32,6 +34,7 @@ impl Receiver {
             bot_id,
             admins,
             wake: Arc::new(Notify::new()),
+            strangers: Arc::default(),
         }
     }
 
@@ -43,8 +46,8 @@ impl Receiver {
     /// Writes `updates` to the inbox in one transaction, committed when this
     /// returns `Ok` (then, and only then, they may be acknowledged). Updates
     /// already there (a repeat delivery) are not added again, nor those the
-    /// bot cannot parse (logged without their content). Returns how many
-    /// were new.
+    /// bot cannot parse (logged without their content), nor a stranger's
+    /// beyond their budget ([`crate::budget`]). Returns how many were new.
     pub(crate) async fn receive(&self, updates: &[Update]) -> Result<u64, StoreError> {
         if updates.is_empty() {
             return Ok(0);
@@ -62,6 +65,7 @@ impl Receiver {
                 }
                 parsed
             })
+            .filter(|update| self.within_budget(update))
             .map(|update| self.row(update))
             .collect::<Vec<_>>();
         let total = rows.len() as u64;
@@ -76,6 +80,24 @@ impl Receiver {
             );
         }
         Ok(added)
+    }
+
+    /// Admins always; a stranger while their small budget lasts. Beyond it
+    /// the update is acknowledged with the batch and dropped (counted at
+    /// DEBUG only, so a flood does not flood the log).
+    fn within_budget(&self, update: &Update) -> bool {
+        let Some(user) = update.from().map(|user| user.id.0) else {
+            return true;
+        };
+        if self.admins.contains(&user) || self.strangers.admit(user, std::time::Instant::now()) {
+            return true;
+        }
+        tracing::debug!(
+            user_id = user,
+            update_id = update.id.0,
+            "a stranger's update over their budget dropped"
+        );
+        false
     }
 
     fn row(&self, update: &Update) -> NewInboxRow {

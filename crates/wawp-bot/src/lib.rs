@@ -8,6 +8,7 @@
 //! | [`app`] | [`run`]: start, poll, shut down |
 //! | `inbox` | receiving: every update written to the store before it is acknowledged |
 //! | `worker` | the one worker pool: inbox rows leased, a chat's in order, admins first |
+//! | `budget` | strangers' small per-user budget at receive time (bounded memory) |
 //! | `backoff` | the one back-off, and store writes retried until they commit |
 //! | `listener` | long polling that acknowledges only updates in the inbox |
 //! | `polling` | long polling alone, or as the leader of PostgreSQL replicas |
@@ -30,6 +31,7 @@
 pub mod app;
 pub(crate) mod backend;
 mod backoff;
+mod budget;
 pub(crate) mod commands;
 pub mod config;
 pub mod console;
