@@ -10,66 +10,21 @@ use std::ops::ControlFlow;
 use teloxide::prelude::*;
 use teloxide::types::Me;
 
-use crate::backend::{Backend, BackendError};
+use crate::backend::Backend;
 use crate::config::Config;
 use crate::delivery::Outbox;
+pub use crate::error::RunError;
 use crate::handlers::{self, Admins, Ctx, Settings};
 use crate::inbox::Receiver;
-use crate::listener::Stop;
 use crate::ops::wiring as observed;
 use crate::ops::{Metrics, OutcomeLabel};
 use crate::startup::with_backoff;
-use crate::store::{
-    Clock, KEEP_CLAIMS, SendLimit, Store as Db, StoreError as DbError, SystemClock,
-};
+use crate::stop::Stop;
+use crate::store::{Clock, KEEP_CLAIMS, SendLimit, Store as Db, SystemClock};
 use crate::worker::{self, HandleFn, Handled};
 
 /// How often old claimed update ids are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
-
-/// Why the bot could not start (or stopped with an error). `Display` is one
-/// line without secrets.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// The audit database cannot be opened.
-    #[error("cannot open the audit database {path}: {source}")]
-    Db {
-        /// The configured path.
-        path: String,
-        /// Why.
-        source: DbError,
-    },
-    /// Wawp (or the sandbox) cannot be set up.
-    #[error(transparent)]
-    Backend(#[from] BackendError),
-    /// Telegram refused the bot token.
-    #[error("Telegram refused the bot token ({0}): check TELEGRAM_BOT_TOKEN")]
-    TelegramToken(String),
-    /// Telegram could not be reached at start.
-    #[error("cannot start talking to Telegram: {0}")]
-    Telegram(String),
-    /// A setting cannot be used as given (an address already taken, a bad
-    /// webhook secret, PostgreSQL credentials refused).
-    #[error("{0}")]
-    Setting(String),
-    /// This replica lost (or could not keep seeking) the PostgreSQL polling
-    /// lock: exit non-zero so that the service manager restarts it as a
-    /// standby.
-    #[error("hot standby: {0}")]
-    Standby(String),
-}
-
-impl RunError {
-    /// The process exit code: 2 for a setting to fix, 1 otherwise.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            RunError::TelegramToken(_)
-            | RunError::Setting(_)
-            | RunError::Backend(BackendError::Client(_)) => 2,
-            _ => 1,
-        }
-    }
-}
 
 /// Knobs for tests; production uses [`Options::default`].
 pub struct Options {
@@ -167,7 +122,7 @@ async fn serve(
             bot_id: me.id.0,
             max_update_age: config.max_update_age,
         },
-        menus: Arc::default(),
+        menus: Arc::new(crate::menu::Menus::new(bot.clone(), db.clone(), me.id.0)),
         limiter: SendLimit {
             limit: config.send_limit,
             window: config.send_window,

@@ -3,7 +3,7 @@
 //! store's inbox; the transport acknowledges them to Telegram only after
 //! that returned `Ok`. Nothing acknowledged exists only in memory.
 //!
-//! The worker pool ([`crate::worker`]) takes the rows from there.
+//! The worker pool (the `worker` module) takes the rows from there.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -5,7 +5,8 @@
 //! | module | what |
 //! |---|---|
 //! | [`config`] | flags, environment, `--config` file; one-line errors |
-//! | [`app`] | [`run`]: start, poll, shut down |
+//! | [`app`] | [`run`]: wires receiving, the worker pool and the sender; shuts down |
+//! | `error` | [`RunError`], named by the modules below `app` without importing it |
 //! | `inbox` | receiving: every update written to the store before it is acknowledged |
 //! | `worker` | the one worker pool: inbox rows leased, a chat's in order, admins first |
 //! | `budget` | strangers' small per-user budget at receive time (bounded memory) |
@@ -20,6 +21,7 @@
 //! | `backend` | the `wawp` client, or the in-process sandbox |
 //! | [`store`] | SQLite or PostgreSQL: audit log, update claims, send limits |
 //! | [`shutdown`] | SIGINT/SIGTERM |
+//! | `stop` | the stop shared by every task (a `CancellationToken`) |
 //! | [`standby`] | PostgreSQL + long polling: one replica polls, the others stand by |
 //! | `startup` | reaching Telegram at start, with back-off |
 //! | `upkeep` | `--audit-retention-days`: old audit rows pruned daily |
@@ -36,6 +38,7 @@ pub(crate) mod commands;
 pub mod config;
 pub mod console;
 pub(crate) mod delivery;
+pub(crate) mod error;
 pub(crate) mod handlers;
 mod inbox;
 mod listener;
@@ -46,6 +49,7 @@ pub(crate) mod reply;
 pub mod shutdown;
 pub mod standby;
 mod startup;
+mod stop;
 pub mod store;
 pub mod telemetry;
 mod upkeep;

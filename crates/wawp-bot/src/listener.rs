@@ -6,49 +6,20 @@
 //! (the next `getUpdates` offset moves on receipt). Here the offset moves
 //! only once the batch is committed to the inbox; if the store cannot take
 //! it, the same batch is asked for again (with back-off), and a repeat is
-//! recognised by its update id. The worker pool ([`crate::worker`]) handles
+//! recognised by its update id. The worker pool (the `worker` module) handles
 //! the rows; on stop the offset reached is confirmed.
 
-use std::future::Future;
 use std::time::Duration;
 
 use teloxide::payloads::GetUpdatesSetters;
 use teloxide::prelude::*;
 use teloxide::types::AllowedUpdate;
-use tokio::sync::watch;
 
 use crate::backoff::Backoff;
 use crate::inbox::Receiver;
 use crate::telemetry::describe_telegram_error;
 
-/// A stop request shared by the listener and whoever asks for the stop.
-#[derive(Debug, Clone)]
-pub(crate) struct Stop(watch::Receiver<bool>);
-
-impl Stop {
-    /// A stop that resolves when `trigger` does.
-    pub(crate) fn on(trigger: impl Future<Output = ()> + Send + 'static) -> Stop {
-        let (tx, rx) = watch::channel(false);
-        tokio::spawn(async move {
-            trigger.await;
-            let _ = tx.send(true);
-            // Keep the sender so receivers never see a closed channel as a stop.
-            std::future::pending::<()>().await;
-        });
-        Stop(rx)
-    }
-
-    /// Whether the stop was requested.
-    pub(crate) fn requested(&self) -> bool {
-        *self.0.borrow()
-    }
-
-    /// Resolves once the stop is requested.
-    pub(crate) async fn wait(&self) {
-        let mut rx = self.0.clone();
-        let _ = rx.wait_for(|stop| *stop).await;
-    }
-}
+pub(crate) use crate::stop::Stop;
 
 /// Long polling settings.
 #[derive(Debug, Clone)]

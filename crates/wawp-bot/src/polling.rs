@@ -4,8 +4,8 @@
 
 use teloxide::prelude::*;
 
-use crate::app::RunError;
 use crate::config::Config;
+use crate::error::RunError;
 use crate::inbox::Receiver;
 use crate::listener::{self, Polling, Stop};
 use crate::ops::Metrics;

@@ -9,12 +9,11 @@ use std::time::Duration;
 use teloxide::{ApiError, RequestError};
 use url::Url;
 
-use crate::app::RunError;
 use crate::backoff::Backoff;
-use crate::listener::Stop;
+use crate::error::RunError;
 use crate::ops::{Metrics, TelegramErrorLabel};
+use crate::stop::Stop;
 use crate::telemetry::describe_telegram_error;
-use crate::webhook::RegisterError;
 
 /// Waits between start-up calls: 1 s doubling to 60 s.
 const BACKOFF: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
@@ -22,9 +21,9 @@ const BACKOFF: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_sec
 /// One failed start-up call, described without URL, token or text.
 #[derive(Debug)]
 pub(crate) struct Failure {
-    description: String,
-    token_rejected: bool,
-    label: TelegramErrorLabel,
+    pub(crate) description: String,
+    pub(crate) token_rejected: bool,
+    pub(crate) label: TelegramErrorLabel,
 }
 
 impl From<RequestError> for Failure {
@@ -36,16 +35,6 @@ impl From<RequestError> for Failure {
             // neither.
             token_rejected: matches!(err, RequestError::Api(ApiError::InvalidToken)),
             label: TelegramErrorLabel::from(&err),
-        }
-    }
-}
-
-impl From<RegisterError> for Failure {
-    fn from(err: RegisterError) -> Self {
-        Failure {
-            token_rejected: err.is_invalid_token(),
-            description: err.to_string(),
-            label: TelegramErrorLabel::Api,
         }
     }
 }

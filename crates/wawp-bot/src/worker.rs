@@ -21,7 +21,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
 use crate::backoff::{Backoff, until_ok};
-use crate::listener::Stop;
+use crate::stop::Stop;
 use crate::store::{InboxRow, Store};
 
 /// How long a taken row is held without renewal before anyone may take it.

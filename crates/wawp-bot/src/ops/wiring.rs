@@ -14,8 +14,8 @@ use std::future::Future;
 use teloxide::types::{Update, UpdateKind};
 
 use super::{CommandLabel, DbProbe, Metrics, OpsServer, OutcomeLabel, Readiness};
-use crate::app::RunError;
 use crate::config::Config;
+use crate::error::RunError;
 use crate::store::{Outcome, Store};
 
 tokio::task_local! {

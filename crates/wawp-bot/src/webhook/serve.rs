@@ -11,11 +11,11 @@ use teloxide::types::AllowedUpdate;
 use tokio_util::sync::CancellationToken;
 
 use super::{ClaimFailed, Claimed, RegisterOptions, Webhook, WebhookSecret};
-use crate::app::RunError;
 use crate::config::WebhookSettings;
+use crate::error::RunError;
 use crate::inbox::Receiver;
-use crate::listener::Stop;
 use crate::ops::Metrics;
+use crate::stop::Stop;
 
 /// What webhook mode needs from the app.
 pub(crate) struct Mode<'a> {
