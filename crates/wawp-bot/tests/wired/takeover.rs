@@ -38,8 +38,10 @@ async fn three_replicas(
 }
 
 /// Sends `commands` `/send`s at about `per_second`, each to one replica
-/// (the next when it is down), SIGKILLing and restarting replica 0 `kills`
-/// times along the way. Returns the update ids answered 200.
+/// (the next when it is down), stopping replica 0 with `signal` (`KILL` or
+/// `TERM`) and restarting it `kills` times along the way. Returns the update
+/// ids answered 200.
+#[allow(clippy::too_many_arguments)]
 async fn load(
     telegram: &FakeTelegram,
     wawp: &CountingWawp,
@@ -48,6 +50,7 @@ async fn load(
     commands: u64,
     per_second: u64,
     kills: u64,
+    signal: &str,
 ) -> Vec<i64> {
     let mut acked = Vec::new();
     let every = Duration::from_millis(1000 / per_second);
@@ -59,8 +62,9 @@ async fn load(
             && n / (commands / (kills + 1)) <= kills
         {
             let child = &mut children.0[0];
-            child.kill().unwrap(); // SIGKILL
-            child.wait().unwrap();
+            wawp_testkit::wait::signal(child.id(), signal);
+            let exited = wawp_testkit::wait::wait_exit(child, Duration::from_secs(40));
+            assert!(exited.is_some(), "the replica did not exit on SIG{signal}");
             children.0[0] = replica(telegram, wawp, db, listens[0]);
         }
         let update = wawp_testkit::updates::private_message(
@@ -104,6 +108,7 @@ async fn a_replica_sigkilled_three_times_leaves_every_acknowledged_command_answe
         COMMANDS,
         30,
         3,
+        "KILL",
     )
     .await;
     let sent = replies_settle(&telegram, acked.len()).await;
@@ -170,4 +175,58 @@ async fn a_replica_sigkilled_three_times_leaves_every_acknowledged_command_answe
     );
     assert_eq!(queued, 0);
     assert!(telegram.rejected().is_empty(), "{:?}", telegram.rejected());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_sigtermed_with_a_queue_drops_nothing() {
+    let Some(db) = crate::replicas::fresh_schema("the SIGTERM queue test").await else {
+        return;
+    };
+    let telegram = FakeTelegram::builder().sends_per_second(30).start().await;
+    let wawp = CountingWawp::start().await;
+    let (listens, mut children) = three_replicas(&telegram, &wawp, &db).await;
+
+    // 60/s for 3 s: the replies (22/s) queue; replica 0 is stopped with
+    // SIGTERM (and started again) twice meanwhile.
+    let acked = load(
+        &telegram,
+        &wawp,
+        &db,
+        (&listens, &mut children),
+        180,
+        60,
+        2,
+        "TERM",
+    )
+    .await;
+    let sent = replies_settle(&telegram, acked.len()).await;
+    eprintln!(
+        "sigterm: {} commands acknowledged, {} replies, {} Wawp calls",
+        acked.len(),
+        sent.len(),
+        wawp.requests()
+    );
+    let store = wawp_bot::store::Store::open(&crate::replicas::pg(&db))
+        .await
+        .unwrap();
+    let rows = store
+        .audit_since(chrono::DateTime::UNIX_EPOCH)
+        .await
+        .unwrap();
+    store.close().unwrap();
+    assert_eq!(
+        sent.len(),
+        acked.len(),
+        "0 dropped: one reply per command answered 200"
+    );
+    assert!(
+        sent.iter().all(|s| s.text.starts_with("✅ Code sent")),
+        "a stop finishes its calls"
+    );
+    assert_eq!(rows.len(), acked.len());
+    assert!(
+        rows.iter()
+            .all(|r| r.outcome == "sent" && r.reply_delivered)
+    );
+    assert_eq!(wawp.requests(), acked.len());
 }
