@@ -16,7 +16,7 @@ use crate::delivery::Outbox;
 pub use crate::error::RunError;
 use crate::handlers::{self, Admins, Ctx, Settings};
 use crate::inbox::Receiver;
-use crate::ops::wiring as observed;
+use crate::ops::wiring::{self as observed, Noted};
 use crate::ops::{Metrics, OutcomeLabel};
 use crate::startup::with_backoff;
 use crate::stop::Stop;
@@ -128,21 +128,28 @@ async fn serve(
             window: config.send_window,
         },
         metrics: metrics.clone(),
+        noted: Noted::default(),
     };
-    let deps = dptree::deps![ctx];
     let tree = Arc::new(handlers::schema());
     let handle: HandleFn = Arc::new({
         let metrics = metrics.clone();
         move |update: Update| {
             let tree = Arc::clone(&tree);
-            let mut deps = deps.clone();
             let metrics = metrics.clone();
+            // This update's own outcome slot, handed to the handlers in their
+            // context.
+            let noted = Noted::default();
+            let ctx = Ctx {
+                noted: noted.clone(),
+                ..ctx.clone()
+            };
             Box::pin(async move {
                 let _in_flight = metrics.update_started();
                 let command = observed::command_of(&update);
                 let id = update.id.0;
-                deps.insert(update);
-                let (flow, noted) = observed::observe(tree.dispatch(deps)).await;
+                let deps = dptree::deps![ctx, update];
+                let flow = tree.dispatch(deps).await;
+                let noted = noted.get();
                 let (handled, outcome) = match flow {
                     ControlFlow::Break(Ok(())) | ControlFlow::Continue(_) => {
                         (Handled::Done, OutcomeLabel::Answered)

@@ -10,7 +10,7 @@ use teloxide::types::Me;
 use super::{Admins, HandlerError, HandlerResult, Settings};
 use crate::backend::Wawp;
 use crate::delivery::{Outbox, Priority};
-use crate::ops::wiring as metrics;
+use crate::ops::wiring::Noted;
 use crate::ops::{OutcomeLabel, WawpCall};
 use crate::reply;
 use crate::store::{
@@ -30,6 +30,8 @@ pub(crate) struct Ctx {
     pub(crate) limiter: SendLimit,
     pub(crate) menus: Arc<crate::menu::Menus>,
     pub(crate) metrics: crate::ops::Metrics,
+    /// What came of this update's command (a fresh slot per update).
+    pub(crate) noted: Noted,
 }
 
 /// What came of writing an audit row with the update's claim.
@@ -152,10 +154,10 @@ impl Ctx {
                 row,
                 "a command taken over had started its Wawp call: outcome unknown, not sent again"
             );
-            metrics::note(OutcomeLabel::Unknown);
+            self.noted.note(OutcomeLabel::Unknown);
             return Ok(Recorded::Repeat);
         }
-        metrics::note(OutcomeLabel::Duplicate);
+        self.noted.note(OutcomeLabel::Duplicate);
         tracing::info!(
             update_id = update.id.0,
             "skipping an update delivered again"
@@ -165,7 +167,7 @@ impl Ctx {
 
     async fn unwritable(&self, msg: &Message, err: StoreError) -> Result<Recorded, HandlerError> {
         tracing::error!(error = %err, "cannot write the audit log; nothing was done");
-        metrics::note(OutcomeLabel::AuditUnavailable);
+        self.noted.note(OutcomeLabel::AuditUnavailable);
         self.answer(msg, reply::audit_unavailable()).await?;
         Ok(Recorded::Unwritable)
     }
@@ -187,7 +189,7 @@ impl Ctx {
             .claim_with_replies(self.settings.bot_id, update.id.0, entry, replies)
             .await;
         if let Recorded::Row(_) = self.claimed(msg, update, claimed).await? {
-            metrics::note_audited(outcome);
+            self.noted.note_audited(outcome);
             self.outbox.written();
         }
         Ok(())
@@ -219,7 +221,7 @@ impl Ctx {
         let kind = result.as_ref().map(drop).map_err(wawp::Error::kind);
         self.metrics.wawp_call(call_label, started.elapsed(), kind);
         let finish = finish(&result);
-        metrics::note_audited(finish.outcome);
+        self.noted.note_audited(finish.outcome);
         // The outcome and its reply commit together, retried until they do:
         // a row never stays pending after a call that ended.
         let replies = self.replies(msg, &finish.text);
