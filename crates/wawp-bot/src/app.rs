@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
-use std::ops::ControlFlow;
 
 use teloxide::prelude::*;
 use teloxide::types::Me;
@@ -14,14 +13,15 @@ use crate::backend::Backend;
 use crate::config::Config;
 use crate::delivery::Outbox;
 pub use crate::error::RunError;
-use crate::handlers::{self, Admins, Ctx, Settings};
+use crate::handlers::{Admins, Ctx, Settings};
 use crate::inbox::Receiver;
-use crate::ops::wiring::{self as observed, Noted};
-use crate::ops::{Metrics, OutcomeLabel};
+use crate::ops::Metrics;
+use crate::ops::wiring::Noted;
+use crate::service::Service;
 use crate::startup::with_backoff;
 use crate::stop::Stop;
 use crate::store::{Clock, KEEP_CLAIMS, SendLimit, Store as Db, SystemClock};
-use crate::worker::{self, HandleFn, Handled};
+use crate::worker::{self, HandleFn};
 
 /// How often old claimed update ids are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -130,47 +130,13 @@ async fn serve(
         metrics: metrics.clone(),
         noted: Noted::default(),
     };
-    let tree = Arc::new(handlers::schema());
-    let handle: HandleFn = Arc::new({
-        let metrics = metrics.clone();
-        move |update: Update| {
-            let tree = Arc::clone(&tree);
-            let metrics = metrics.clone();
-            // This update's own outcome slot, handed to the handlers in their
-            // context.
-            let noted = Noted::default();
-            let ctx = Ctx {
-                noted: noted.clone(),
-                ..ctx.clone()
-            };
-            Box::pin(async move {
-                let _in_flight = metrics.update_started();
-                let command = observed::command_of(&update);
-                let id = update.id.0;
-                let deps = dptree::deps![ctx, update];
-                let flow = tree.dispatch(deps).await;
-                let noted = noted.get();
-                let (handled, outcome) = match flow {
-                    ControlFlow::Break(Ok(())) | ControlFlow::Continue(_) => {
-                        (Handled::Done, OutcomeLabel::Answered)
-                    }
-                    ControlFlow::Break(Err(err)) if err.is_transient() => {
-                        tracing::error!(update_id = id, error = %err, "handling an update failed; it is kept and tried again");
-                        (Handled::Retry, OutcomeLabel::Failed)
-                    }
-                    ControlFlow::Break(Err(err)) => {
-                        tracing::error!(update_id = id, error = %err, "handling an update failed");
-                        (Handled::Done, OutcomeLabel::Failed)
-                    }
-                };
-                // One sample per command, once it is done (not per try).
-                if let (Some(command), Handled::Done) = (command, handled) {
-                    metrics.command(command, noted.unwrap_or(outcome));
-                }
-                handled
-            })
-        }
-    });
+    let handle: HandleFn = {
+        let service = Arc::new(Service::new(ctx, metrics.clone()));
+        Arc::new(move |update: Update| {
+            let service = Arc::clone(&service);
+            Box::pin(async move { service.handle(update).await })
+        })
+    };
 
     let pruner = tokio::spawn({
         let db = db.clone();

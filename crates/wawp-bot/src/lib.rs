@@ -13,6 +13,7 @@
 //! | `backoff` | the one back-off, and store writes retried until they commit |
 //! | `listener` | long polling that acknowledges only updates in the inbox |
 //! | `polling` | long polling alone, or as the leader of PostgreSQL replicas |
+//! | `service` | the core: `Service::handle(update)`, through the handler tree; no transport |
 //! | `handlers` | the dptree handler tree and its endpoints |
 //! | `commands` | the commands and their argument parsing |
 //! | `reply` | the reply texts (HTML, escaped) |
@@ -46,6 +47,7 @@ pub(crate) mod menu;
 pub mod ops;
 mod polling;
 pub(crate) mod reply;
+mod service;
 pub mod shutdown;
 pub mod standby;
 mod startup;
