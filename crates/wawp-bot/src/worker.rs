@@ -25,7 +25,7 @@ use crate::stop::Stop;
 use crate::store::{InboxRow, Store};
 
 /// How long a taken row is held without renewal before anyone may take it.
-pub(crate) const LEASE: Duration = Duration::from_secs(15);
+pub(crate) const LEASE: Duration = Duration::from_secs(30);
 /// How often the leases held are renewed.
 const RENEW_EVERY: Duration = Duration::from_secs(5);
 /// How often the inbox is looked at without a wake-up (rows received by

@@ -33,7 +33,7 @@ const BACKOFF: Backoff = Backoff::new(Duration::from_millis(250), Duration::from
 const LOOK_EVERY: Duration = Duration::from_millis(250);
 /// How long the sender goes on after the workers stopped, for the replies
 /// they wrote last.
-const LINGER: Duration = Duration::from_secs(3);
+const LINGER: Duration = Duration::from_secs(2);
 
 /// The sender's settings.
 #[derive(Clone)]
@@ -101,7 +101,9 @@ pub(crate) async fn run(sender: Sender, wake: Arc<Notify>, stop: CancellationTok
             () = tokio::time::sleep(if taken > 0 { busy } else { LOOK_EVERY }) => {}
         }
     }
-    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+    // Within systemd's TimeoutStopSec: the shutdown timeout, then at most
+    // LINGER and this second.
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
         while tasks.join_next().await.is_some() {}
     })
     .await;

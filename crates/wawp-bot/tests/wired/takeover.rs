@@ -132,10 +132,16 @@ async fn a_replica_sigkilled_three_times_leaves_every_acknowledged_command_answe
     store.close().unwrap();
 
     // Exactly one reply per acknowledged command.
+    let mut seen = HashSet::new();
+    let twice: Vec<_> = sent
+        .iter()
+        .filter(|s| !seen.insert((s.chat_id, s.text.clone())))
+        .map(|s| &s.text)
+        .collect();
     assert_eq!(
         sent.len(),
         acked.len(),
-        "one reply per command answered 200"
+        "one reply per command answered 200; sent twice: {twice:#?}"
     );
     let confirmations: Vec<_> = sent
         .iter()
