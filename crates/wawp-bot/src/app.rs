@@ -154,6 +154,21 @@ async fn serve(
         .audit_retention
         .map(|keep| tokio::spawn(crate::upkeep::prune_audit_daily(db.clone(), keep)));
 
+    // One process on SQLite: leases left by an earlier run that crashed
+    // are its own; take its rows again at once rather than after the lease.
+    // (PostgreSQL: they may be another live replica's; they expire.)
+    if db.kind() == "sqlite" {
+        match db.release_all_leases(me.id.0).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                rows = n,
+                "taking back the inbox and outbox rows an earlier run held"
+            ),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot take back the rows an earlier run held; they come back once their lease expires")
+            }
+        }
+    }
     // Receive → inbox (the store) → the worker pool → the handler tree.
     let inbox = Receiver::new(db.clone(), me.id.0, Arc::new(config.admins.clone()));
     let drained = tokio_util::sync::CancellationToken::new();

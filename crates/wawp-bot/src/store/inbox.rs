@@ -114,6 +114,13 @@ impl Store {
         dispatch!(self.inbox_release(bot_id, owner))
     }
 
+    /// Gives back every lease on bot `bot_id`'s inbox and outbox rows: a
+    /// single process (SQLite) starting again after a crash, whose earlier
+    /// run's leases would otherwise hold its rows for a lease time.
+    pub async fn release_all_leases(&self, bot_id: u64) -> Result<u64, StoreError> {
+        dispatch!(self.release_all_leases(bot_id))
+    }
+
     /// How many rows are not done yet.
     pub async fn inbox_backlog(&self, bot_id: u64) -> Result<u64, StoreError> {
         dispatch!(self.inbox_backlog(bot_id))

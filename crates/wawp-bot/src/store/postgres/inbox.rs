@@ -144,6 +144,27 @@ impl PgStore {
             .await?)
     }
 
+    pub(crate) async fn release_all_leases(&self, bot_id: u64) -> Result<u64, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let bot = bot_id as i64;
+        let rows = tx
+            .execute(
+                "UPDATE inbox SET lease_owner = NULL, lease_until_ms = NULL
+                 WHERE bot_id = $1 AND NOT done AND lease_owner IS NOT NULL",
+                &[&bot],
+            )
+            .await?
+            + tx.execute(
+                "UPDATE outbox SET lease_owner = NULL, lease_until_ms = NULL
+                     WHERE bot_id = $1 AND state = 0 AND lease_owner IS NOT NULL",
+                &[&bot],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
     pub(crate) async fn inbox_backlog(&self, bot_id: u64) -> Result<u64, StoreError> {
         let client = self.client().await?;
         let n: i64 = client

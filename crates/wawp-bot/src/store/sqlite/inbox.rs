@@ -142,6 +142,24 @@ impl SqliteStore {
         .await
     }
 
+    pub(crate) async fn release_all_leases(&self, bot_id: u64) -> Result<u64, StoreError> {
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let rows = tx.execute(
+                "UPDATE inbox SET lease_owner = NULL, lease_until_ms = NULL
+                 WHERE bot_id = ?1 AND done = 0 AND lease_owner IS NOT NULL",
+                [bot_id as i64],
+            )? + tx.execute(
+                "UPDATE outbox SET lease_owner = NULL, lease_until_ms = NULL
+                 WHERE bot_id = ?1 AND state = 0 AND lease_owner IS NOT NULL",
+                [bot_id as i64],
+            )?;
+            tx.commit()?;
+            Ok(rows as u64)
+        })
+        .await
+    }
+
     pub(crate) async fn inbox_backlog(&self, bot_id: u64) -> Result<u64, StoreError> {
         self.call(move |conn| {
             Ok(conn.query_row(

@@ -100,6 +100,12 @@ async fn an_expired_lease_is_taken_over_and_a_released_or_retried_row_comes_back
         assert!(take(&store, "third", 10).await.is_empty());
         tokio::time::sleep(Duration::from_millis(700)).await;
         assert_eq!(take(&store, "third", 10).await, next);
+
+        // A restart on SQLite takes back what a crashed run held (both rows
+        // are leased now).
+        assert!(take(&store, "restarted", 10).await.is_empty());
+        assert_eq!(store.release_all_leases(BOT).await.unwrap(), 2);
+        assert_eq!(take(&store, "restarted", 10).await.len(), 2);
     }
 }
 
