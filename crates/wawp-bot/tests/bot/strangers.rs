@@ -61,7 +61,14 @@ async fn a_stranger_flooding_past_the_budget_is_dropped_at_receipt() {
     // 40 /help from one stranger at once: a few are answered, the rest are
     // acknowledged and dropped before the inbox.
     telegram.push_all((0..40).map(|_| stranger(1, "/help")));
-    let reply = telegram.ask(private_message(ADMIN, "/whoami")).await;
+    telegram.push(private_message(ADMIN, "/whoami"));
+    let reply = wawp_testkit::wait::until("the admin's reply", Duration::from_secs(20), || {
+        telegram
+            .sent()
+            .into_iter()
+            .find(|s| s.chat_id == ADMIN as i64)
+    })
+    .await;
     assert!(reply.text.contains("You are an admin"), "{}", reply.text);
     tokio::time::sleep(Duration::from_millis(500)).await;
     bot.stop().await;
@@ -79,4 +86,34 @@ async fn a_stranger_flooding_past_the_budget_is_dropped_at_receipt() {
         "every update acknowledged"
     );
     assert_eq!(inbox_open(&crate::bot_db(&dir)), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_strangers_stale_command_gets_no_notice_an_admins_does() {
+    let (telegram, _wawp, bot, _dir) = crate::setup().await;
+    let hour_ago = wawp_testkit::updates::unix_now() - 3600;
+    let from = wawp_testkit::updates::From::new(70_999, "stranger");
+    telegram.push(wawp_testkit::updates::message_in(
+        from, 70_999, "/whoami", hour_ago,
+    ));
+    let admin = wawp_testkit::updates::From::new(ADMIN, "admin");
+    let notice = telegram
+        .ask(wawp_testkit::updates::message_in(
+            admin,
+            ADMIN as i64,
+            "/whoami",
+            hour_ago,
+        ))
+        .await;
+    assert!(
+        notice.text.contains("Ignored a command sent"),
+        "{}",
+        notice.text
+    );
+    bot.stop().await;
+    assert!(
+        telegram.sent().iter().all(|s| s.chat_id == ADMIN as i64),
+        "the stranger got a notice: {:#?}",
+        telegram.sent()
+    );
 }
