@@ -2,6 +2,12 @@
 //! `wawp-bot`: a Telegram admin bot with which authorised support admins send
 //! and verify WhatsApp OTPs through Wawp, with a SQLite audit log.
 //!
+//! The store is the queue: receive → inbox → worker pool → the core
+//! (`service`, `handlers`) → Wawp → outbox → sender → Telegram (see
+//! ARCHITECTURE.md).
+//!
+//! # Modules
+//!
 //! | module | what |
 //! |---|---|
 //! | [`config`] | flags, environment, `--config` file; one-line errors |
@@ -18,9 +24,9 @@
 //! | `commands` | the commands and their argument parsing |
 //! | `reply` | the reply texts (HTML, escaped) |
 //! | `menu` | the command menu: public by default, admin commands in admins' chats |
-//! | `delivery` | replies split to fit, paced (admins first), retried |
+//! | `delivery` | replies split to fit, written to the outbox; the sender sends them within one budget for all replicas (admins first), retried until accepted |
 //! | `backend` | the `wawp` client, or the in-process sandbox |
-//! | [`store`] | SQLite or PostgreSQL: audit log, update claims, send limits |
+//! | [`store`] | SQLite or PostgreSQL: audit log, inbox, outbox, reply budget, update claims, send limits |
 //! | [`shutdown`] | SIGINT/SIGTERM |
 //! | `stop` | the stop shared by every task (a `CancellationToken`) |
 //! | [`standby`] | PostgreSQL + long polling: one replica polls, the others stand by |
@@ -28,7 +34,7 @@
 //! | `upkeep` | `--audit-retention-days`: old audit rows pruned daily |
 //! | [`telemetry`] | logging without secrets |
 //! | [`ops`] | `--metrics-listen`: health, readiness, Prometheus metrics |
-//! | [`webhook`] | `--webhook-url`: updates posted by Telegram, claimed before 200 |
+//! | [`webhook`] | `--webhook-url`: updates posted by Telegram, in the inbox before 200 |
 //! | [`console`] | `--console`: talk to the bot from the terminal |
 
 pub mod app;
