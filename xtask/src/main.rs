@@ -1,10 +1,11 @@
 //! Maintainer tasks for wawp-rs. Run them as `cargo xtask <task>`.
 
 mod bench;
+mod cli_docs;
 mod regen;
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
 use clap::{Parser, Subcommand};
 
@@ -49,6 +50,48 @@ enum Task {
         #[arg(long = "variant", value_name = "PROFILE")]
         variants: Vec<String>,
     },
+    /// Write the `wawp` command line's man pages and shell completions.
+    CliDocs {
+        /// Folder to write them in.
+        #[arg(long, default_value = "target/cli-docs")]
+        out: PathBuf,
+    },
+}
+
+/// A `cargo` command (the one running xtask) that does not inherit what
+/// cargo set for the process it ran (`cargo run` and `cargo test` hand it
+/// `CARGO_MANIFEST_DIR`, `CARGO_PKG_*` and the like). A nested build that
+/// inherits them passes them on to build scripts, whose fingerprints then
+/// change (ring's said `EnvVarChanged { name: "CARGO_MANIFEST_DIR" }`), and
+/// the next ordinary build recompiled ring, rustls, reqwest and everything
+/// above them.
+pub(crate) fn cargo_command() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    for (name, _) in std::env::vars_os() {
+        if is_set_by_cargo_for_the_process(&name.to_string_lossy()) {
+            command.env_remove(&name);
+        }
+    }
+    command
+}
+
+/// Whether `name` is one of the variables cargo sets for the process it runs
+/// (the Cargo reference, "Environment variables Cargo sets for crates"), as
+/// opposed to the user's own settings (`CARGO_HOME`, `CARGO_TERM_COLOR`,
+/// `CARGO_PROFILE_*`, …), which the nested build should keep.
+fn is_set_by_cargo_for_the_process(name: &str) -> bool {
+    const NAMES: [&str; 8] = [
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+    ];
+    const PREFIXES: [&str; 4] = ["CARGO_PKG_", "CARGO_BIN_EXE_", "CARGO_CFG_", "__CARGO"];
+    NAMES.contains(&name) || PREFIXES.iter().any(|prefix| name.starts_with(prefix))
 }
 
 /// The workspace's root folder.
@@ -62,6 +105,19 @@ pub(crate) fn workspace_root() -> PathBuf {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
+        Task::CliDocs { out } => {
+            let out = workspace_root().join(out);
+            return match cli_docs::run(&out) {
+                Ok(written) => {
+                    eprintln!("wrote {} in {}", written.join(", "), out.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Task::Regen { check } => regen::run(&regen::Paths::workspace(&workspace_root()), check),
         Task::Bench {
             smoke,

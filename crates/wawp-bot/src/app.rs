@@ -15,8 +15,8 @@ use crate::delivery::Outbox;
 pub use crate::error::RunError;
 use crate::handlers::{Admins, Ctx, Settings};
 use crate::inbox::Receiver;
-use crate::ops::Metrics;
 use crate::ops::wiring::Noted;
+use crate::ops::{Metrics, Readiness};
 use crate::service::Service;
 use crate::startup::with_backoff;
 use crate::stop::Stop;
@@ -57,7 +57,7 @@ pub async fn run_with(
 ) -> Result<(), RunError> {
     let stop = Stop::on(shutdown);
     let target = config.store.clone();
-    let db = Db::open(&target)
+    let db = Db::open_as(&target, config.runs())
         .await
         .map_err(|source| RunError::Db {
             path: target.to_string(),
@@ -67,19 +67,9 @@ pub async fn run_with(
     prune(&db).await;
     report_pending(&db).await;
 
-    let (metrics, ops_server) = crate::ops::wiring::start(&config, &db).await?;
-    // `/readyz` goes 503 the moment the stop is asked for, while the Wawp
-    // calls in flight finish.
-    let not_ready = tokio::spawn({
-        let (stop, metrics) = (stop.clone(), metrics.clone());
-        async move {
-            stop.wait().await;
-            metrics.stopping();
-        }
-    });
+    let (metrics, readiness, ops_server) = crate::ops::wiring::start(&config, &db, &stop).await?;
     let backend = Backend::connect(&config).await?;
-    let result = serve(&config, db.clone(), &backend, &stop, metrics).await;
-    not_ready.abort();
+    let result = serve(&config, db.clone(), &backend, &stop, metrics, readiness).await;
     if let Some(ops_server) = ops_server {
         ops_server.abort();
     }
@@ -98,9 +88,10 @@ async fn serve(
     backend: &Backend,
     stop: &Stop,
     metrics: Metrics,
+    readiness: Readiness,
 ) -> Result<(), RunError> {
     let bot = telegram_bot(config)?;
-    let Some(leader) = crate::polling::lead(config, stop).await? else {
+    let Some(leader) = crate::polling::lead(config, stop, &readiness).await? else {
         return Ok(());
     };
     // Starting talks to Telegram (retried until it answers); a stop
@@ -131,7 +122,7 @@ async fn serve(
         noted: Noted::default(),
     };
     let handle: HandleFn = {
-        let service = Arc::new(Service::new(ctx, metrics.clone()));
+        let service = Arc::new(Service::new(ctx, metrics.clone(), me.username()));
         Arc::new(move |update: Update| {
             let service = Arc::clone(&service);
             Box::pin(async move { service.handle(update).await })
@@ -210,7 +201,10 @@ async fn serve(
     );
     let receiving = async {
         let result = match &config.webhook {
-            None => crate::polling::poll(config, &bot, leader, stop, &inbox, metrics).await,
+            None => {
+                let receiving = (metrics, readiness);
+                crate::polling::poll(config, &bot, leader, stop, &inbox, receiving).await
+            }
             Some(hook) => {
                 let mode = crate::webhook::serve::Mode {
                     bot: &bot,
@@ -219,6 +213,7 @@ async fn serve(
                     metrics: metrics.clone(),
                     heartbeat: config.metrics_listen.is_some(),
                     drained: drained.clone(),
+                    readiness,
                 };
                 crate::webhook::serve::run(mode, stop).await
             }

@@ -131,6 +131,10 @@ impl ArgError {
     }
 }
 
+/// The most characters (spaces aside) a written phone number can take:
+/// 15 digits, a `+` or `00`, and separators.
+const MAX_PHONE_CHARS: usize = 32;
+
 /// Splits off the phone number at the start of `args`.
 ///
 /// A number may be written with spaces (`+20 123 456 7890`), so the longest
@@ -141,9 +145,17 @@ fn split_phone(args: &str) -> Result<(PhoneNumber, Vec<&str>), ArgError> {
     if words.is_empty() {
         return Err(ArgError::Missing);
     }
+    // Only the first few words can be a number (E.164: at most 15 digits,
+    // however spaced): trying every prefix of a long run of digit words was
+    // quadratic (a 120 KB `/send 1 1 1 …` took seconds).
+    let mut chars = 0;
     let phoneish = words
         .iter()
         .take_while(|w| w.chars().all(|c| c.is_ascii_digit() || "+-.()".contains(c)))
+        .take_while(|w| {
+            chars += w.len();
+            chars <= MAX_PHONE_CHARS
+        })
         .count()
         .max(1);
     for len in (1..=phoneish).rev() {
@@ -216,13 +228,14 @@ pub fn parse_verify(args: &str) -> Result<VerifyArgs, ArgError> {
     Ok(VerifyArgs { phone, code })
 }
 
-/// Parses `/history [n]`: n from 1, at most [`HISTORY_MAX`] (larger is capped).
+/// Parses `/history [n]`: n from 1 to [`HISTORY_MAX`]; anything else is
+/// refused with the range.
 pub fn parse_history(args: &str) -> Result<u32, ArgError> {
     let mut words = args.split_whitespace();
     let n = match words.next() {
         None => HISTORY_DEFAULT,
         Some(word) => match word.parse::<u64>() {
-            Ok(n) if n >= 1 => n.min(u64::from(HISTORY_MAX)) as u32,
+            Ok(n) if (1..=u64::from(HISTORY_MAX)).contains(&n) => n as u32,
             _ => return Err(ArgError::Count),
         },
     };
@@ -371,10 +384,22 @@ mod tests {
     }
 
     #[test]
-    fn history_counts_default_to_10_and_cap_at_50() {
+    fn a_long_run_of_digit_words_is_not_a_number_and_parses_in_one_pass() {
+        let flood = "1 ".repeat(60_000);
+        assert!(matches!(parse_send(&flood), Err(ArgError::Phone(_))));
+        assert!(recipient_hint(&flood).is_none());
+        // A spaced number followed by digit words still parses.
+        let args = parse_send(&format!("+20 123 456 7890 ar {}", "9 ".repeat(50))).unwrap();
+        assert_eq!(args.phone.e164(), "+201234567890");
+    }
+
+    #[test]
+    fn history_counts_default_to_10_and_stay_within_1_to_50() {
         assert_eq!(parse_history(""), Ok(10));
         assert_eq!(parse_history(" 3 "), Ok(3));
-        assert_eq!(parse_history("500"), Ok(50));
+        assert_eq!(parse_history("50"), Ok(50));
+        assert_eq!(parse_history("51"), Err(ArgError::Count));
+        assert_eq!(parse_history("500"), Err(ArgError::Count));
         assert_eq!(parse_history("0"), Err(ArgError::Count));
         assert_eq!(parse_history("-1"), Err(ArgError::Count));
         assert_eq!(parse_history("ten"), Err(ArgError::Count));

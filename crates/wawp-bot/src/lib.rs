@@ -23,6 +23,7 @@
 //! | `handlers` | the dptree handler tree and its endpoints |
 //! | `commands` | the commands and their argument parsing |
 //! | `reply` | the reply texts (HTML, escaped) |
+//! | [`server_text`] | Wawp's text (job ids) cleaned and bounded before it is shown |
 //! | `menu` | the command menu: public by default, admin commands in admins' chats |
 //! | `delivery` | replies split to fit, written to the outbox; the sender sends them within one budget for all replicas (admins first), retried until accepted |
 //! | `backend` | the `wawp` client, or the in-process sandbox |
@@ -37,6 +38,7 @@
 //! | [`webhook`] | `--webhook-url`: updates posted by Telegram, in the inbox before 200 |
 //! | [`console`] | `--console`: talk to the bot from the terminal |
 
+pub mod accept;
 pub mod app;
 pub(crate) mod backend;
 mod backoff;
@@ -53,6 +55,7 @@ pub(crate) mod menu;
 pub mod ops;
 mod polling;
 pub(crate) mod reply;
+pub mod server_text;
 mod service;
 pub mod shutdown;
 pub mod standby;

@@ -28,6 +28,18 @@ pub(crate) struct Polling {
     pub(crate) timeout: Duration,
     /// Records each `getUpdates` round trip (for `/readyz` and the metrics).
     pub(crate) metrics: crate::ops::Metrics,
+    /// The polling lease (PostgreSQL hot standby), checked before every
+    /// `getUpdates`: once lost, this process never polls again.
+    pub(crate) lease: Option<crate::standby::LostSignal>,
+    /// Told at every turn of the loop (`/readyz`: receiving is alive).
+    pub(crate) readiness: crate::ops::Readiness,
+}
+
+impl Polling {
+    /// Whether this process may call `getUpdates` (it holds the lease, if any).
+    fn may_poll(&self) -> bool {
+        self.lease.as_ref().is_none_or(|lease| !lease.is_lost())
+    }
 }
 
 /// Polls until `stop`, writing each batch to the inbox before it is
@@ -38,6 +50,10 @@ pub(crate) async fn run(bot: &Bot, settings: Polling, stop: &Stop, inbox: &Recei
     let mut backoff = Backoff::default();
 
     while !stop.requested() {
+        settings.readiness.receiving_alive();
+        if !settings.may_poll() {
+            break;
+        }
         let mut request = bot
             .get_updates()
             .timeout(settings.timeout.as_secs() as u32)

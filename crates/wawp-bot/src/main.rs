@@ -4,8 +4,10 @@
 
 use std::process::ExitCode;
 
+use std::path::Path;
 use wawp_bot::config::{Config, Invocation};
-use wawp_bot::store::{Store, StoreError, StoreTarget};
+
+use wawp_bot::store::{Backup, StoreError, StoreTarget};
 
 fn main() -> ExitCode {
     let invocation = match Invocation::from_env() {
@@ -31,6 +33,15 @@ fn main() -> ExitCode {
     };
     match invocation {
         Invocation::Run(config) => run(&runtime, *config),
+        Invocation::CheckConfig(config) => {
+            if let Some(mode) = config.config_file_exposed {
+                eprintln!(
+                    "wawp-bot: warning: the --config file holds a secret and group or others may read it (mode {mode:o}): chmod 600 it"
+                );
+            }
+            println!("wawp-bot: the configuration is valid");
+            ExitCode::SUCCESS
+        }
         Invocation::Backup {
             store: StoreTarget::Postgres(_),
             ..
@@ -39,21 +50,39 @@ fn main() -> ExitCode {
             eprintln!("wawp-bot: {}", StoreError::BackupUnsupported);
             ExitCode::from(2)
         }
-        Invocation::Backup { store, to } => maintenance(&runtime, &store, async |store| {
-            store.backup(&to).await?;
-            eprintln!(
-                "wawp-bot: wrote a copy of {} to {}",
-                store.location(),
-                to.display()
-            );
-            Ok(())
-        }),
-        Invocation::ExportAudit { store, since } => maintenance(&runtime, &store, async |store| {
-            let rows = store.audit_since(since).await?;
-            wawp_bot::store::write_csv(&rows, std::io::stdout().lock())
-                .map_err(|e| StoreError::Other(format!("cannot write the CSV: {e}")))
-        }),
+        Invocation::Backup {
+            store: StoreTarget::Sqlite(from),
+            to,
+        } => finish(runtime.block_on(backup(&from, &to))),
+        Invocation::ExportAudit { store, filter } => finish(runtime.block_on(async {
+            wawp_bot::store::export_csv(&store, filter, std::io::stdout())
+                .await
+                .map(drop)
+        })),
     }
+}
+
+/// Copies the SQLite file to `to`; a signal stops the copy and leaves
+/// nothing at the target.
+async fn backup(from: &Path, to: &Path) -> Result<(), StoreError> {
+    let job = Backup::prepare(from, to)?;
+    let canceller = job.canceller();
+    let mut copy = tokio::task::spawn_blocking(move || job.run());
+    let signal = wawp_bot::shutdown::signal();
+    let result = tokio::select! {
+        done = &mut copy => done,
+        () = signal => {
+            canceller.cancel();
+            copy.await
+        }
+    };
+    result.map_err(|e| StoreError::Other(e.to_string()))??;
+    eprintln!(
+        "wawp-bot: wrote a copy of {} to {}",
+        from.display(),
+        to.display()
+    );
+    Ok(())
 }
 
 fn run(runtime: &tokio::runtime::Runtime, config: Config) -> ExitCode {
@@ -113,21 +142,18 @@ fn init_logs(config: &Config) {
         wawp_bot::telemetry::DEFAULT_FILTER
     };
     wawp_bot::telemetry::init(config.log_format, filter, config.secrets());
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "wawp-bot starting");
+    if let Some(mode) = config.config_file_exposed {
+        tracing::warn!(
+            mode = format!("{mode:o}"),
+            "the --config file holds a secret and group or others may read it: chmod 600 it (--strict-permissions refuses to start)"
+        );
+    }
 }
 
-/// Opens an existing store, runs `job`, closes the store; errors are one
-/// line with exit code 1 (2 for a database that is not there or not ours).
-fn maintenance(
-    runtime: &tokio::runtime::Runtime,
-    target: &StoreTarget,
-    job: impl AsyncFnOnce(&Store) -> Result<(), StoreError>,
-) -> ExitCode {
-    let result = runtime.block_on(async {
-        let store = Store::open_existing(target).await?;
-        let result = job(&store).await;
-        let closed = store.close();
-        result.and(closed)
-    });
+/// One line for a failed maintenance command, exit code 2 for a setting
+/// to fix (a database that is not there or not ours), else 1.
+fn finish(result: Result<(), StoreError>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

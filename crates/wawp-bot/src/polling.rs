@@ -1,6 +1,7 @@
 //! Long polling, alone (SQLite) or as the leader of replicas sharing a
-//! PostgreSQL database (issue 14 item 4): one replica holds the advisory lock
-//! and polls, the others stand by until it is gone.
+//! PostgreSQL database (issue 14 item 4, issue 19 item 3): one replica holds
+//! the polling lease and polls, the others stand by until its heartbeat
+//! grows old.
 
 use teloxide::prelude::*;
 
@@ -8,24 +9,26 @@ use crate::config::Config;
 use crate::error::RunError;
 use crate::inbox::Receiver;
 use crate::listener::{self, Polling, Stop};
-use crate::ops::Metrics;
+use crate::ops::{Metrics, Readiness};
 use crate::standby::{Leader, Leadership, LockKey, StandbyError};
 use crate::store::StoreTarget;
 
 /// Long polling until `stop` or, on PostgreSQL, until this replica loses
-/// the polling lock (then an error: exit non-zero, restart as a standby).
+/// the polling lease (then an error: exit non-zero, restart as a standby).
 pub(crate) async fn poll(
     config: &Config,
     bot: &Bot,
     leader: Option<Leader>,
     stop: &Stop,
     inbox: &Receiver,
-    metrics: Metrics,
+    (metrics, readiness): (Metrics, Readiness),
 ) -> Result<(), RunError> {
     tracing::info!("polling for updates");
     let polling = Polling {
         timeout: config.poll_timeout,
         metrics,
+        lease: leader.as_ref().map(Leader::lost_signal),
+        readiness,
     };
     let Some(leader) = leader else {
         listener::run(bot, polling, stop, inbox).await;
@@ -44,35 +47,51 @@ pub(crate) async fn poll(
     listener::run(bot, polling, &poll_stop, inbox).await;
     if leader.is_lost() && !stop.requested() {
         return Err(RunError::Standby(
-            "lost the PostgreSQL polling lock; stopped polling so that another replica takes over"
+            "lost the PostgreSQL polling lease; stopped polling so that another replica takes over"
                 .into(),
         ));
     }
     if let Err(err) = leader.release().await {
-        tracing::warn!(error = %err, "releasing the polling lock failed; it is freed when the connection closes");
+        tracing::warn!(error = %err, "releasing the polling lease failed; a standby takes over once it runs out");
     }
     Ok(())
 }
 
-/// With PostgreSQL and long polling, waits for the polling lock (one replica
+/// With PostgreSQL and long polling, waits for the polling lease (one replica
 /// polls, the others stand by): `Some(Some(leader))`. `Some(None)` when no
-/// lock is needed, `None` when stopped while standing by.
-pub(crate) async fn lead(config: &Config, stop: &Stop) -> Result<Option<Option<Leader>>, RunError> {
+/// lease is needed, `None` when stopped while standing by.
+pub(crate) async fn lead(
+    config: &Config,
+    stop: &Stop,
+    readiness: &Readiness,
+) -> Result<Option<Option<Leader>>, RunError> {
     let (StoreTarget::Postgres(url), None) = (&config.store, &config.webhook) else {
         return Ok(Some(None));
     };
     let leadership = Leadership::new(url, LockKey::for_bot(config.bot_id()))
         .map_err(|err| RunError::Setting(err.to_string()))?;
     tracing::info!(
-        "PostgreSQL with long polling: taking the polling lock (other replicas stand by)"
+        "PostgreSQL with long polling: taking the polling lease (other replicas stand by)"
     );
+    // A standby is alive: it waits to take over.
+    let mut acquiring = tokio::spawn(async move { leadership.acquire().await });
+    let alive = readiness.alive_while(acquiring.abort_handle());
     let leader = tokio::select! {
-        _ = stop.wait() => return Ok(None),
-        leader = leadership.acquire() => leader,
+        _ = stop.wait() => {
+            acquiring.abort();
+            return Ok(None);
+        }
+        leader = &mut acquiring => leader,
+    };
+    alive.abort();
+    let Ok(leader) = leader else {
+        return Err(RunError::Standby(
+            "seeking the polling lease stopped".into(),
+        ));
     };
     match leader {
         Ok(leader) => {
-            tracing::info!("this replica holds the polling lock");
+            tracing::info!("this replica holds the polling lease");
             Ok(Some(Some(leader)))
         }
         Err(err @ (StandbyError::Refused | StandbyError::InvalidUrl)) => {

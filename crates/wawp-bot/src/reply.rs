@@ -1,7 +1,9 @@
 //! The texts the bot replies with, in Telegram's HTML parse mode.
 //!
 //! Everything that comes from a user or a server (usernames, Wawp's
-//! messages, job ids) goes through [`escape`]. Phone numbers only ever
+//! messages, job ids) goes through [`escape`]; server text (job ids, Wawp's
+//! messages) and stored rows are first cleaned and bounded by
+//! [`crate::server_text`]. Phone numbers only ever
 //! appear masked; codes and tokens never appear.
 
 use std::time::Duration;
@@ -9,6 +11,7 @@ use std::time::Duration;
 use teloxide::utils::html::escape;
 
 use crate::commands::{ArgError, HISTORY_DEFAULT, HISTORY_MAX};
+use crate::server_text::{clean_html, message_html};
 use crate::store::Entry;
 
 /// Which command a usage text is for.
@@ -92,7 +95,12 @@ pub fn bad_arguments(command: Usage, error: &ArgError) -> String {
         ArgError::Missing => "Missing arguments.".to_owned(),
         other => format!("{}.", capitalise(&escape(&other.to_string()))),
     };
-    format!("⚠️ {what} Nothing was sent.\n\n{}", usage(command))
+    // `/history` sends nothing in any case.
+    let nothing_sent = match command {
+        Usage::Send | Usage::Verify => " Nothing was sent.",
+        Usage::History => "",
+    };
+    format!("⚠️ {what}{nothing_sent}\n\n{}", usage(command))
 }
 
 /// `/whoami`.
@@ -176,7 +184,7 @@ pub fn sent(
         "✅ Code sent to <b>{}</b>\nLanguage: {}\nJob: <code>{}</code>\nExpires in {}",
         escape(&recipient.masked()),
         escape(&lang),
-        escape(&sent.job_id),
+        clean_html(&sent.job_id),
         human(sent.expires_in)
     );
     if dry_run {
@@ -216,7 +224,7 @@ pub fn not_verified(recipient: &wawp::PhoneNumber, outcome: &wawp::VerifyOutcome
         | O::Other {
             message: Some(message),
             ..
-        } => format!("❌ Not verified: {}", escape(message)),
+        } => format!("❌ Not verified: {}", message_html(message)),
         O::NoActiveCode { message: None } => {
             format!("❌ Not verified: {to} has no active code (expired, used or never sent).")
         }
@@ -249,8 +257,8 @@ pub fn wawp_error(call: Call, recipient: &wawp::PhoneNumber, error: &wawp::Error
                 .to_owned()
         }
         E::Rejected { message, .. } => match call {
-            Call::Verify => format!("❌ Not verified: {}", escape(message)),
-            Call::Send => format!("❌ Wawp refused to send to {to}: {}", escape(message)),
+            Call::Verify => format!("❌ Not verified: {}", message_html(message)),
+            Call::Send => format!("❌ Wawp refused to send to {to}: {}", message_html(message)),
         },
         E::Server { status, .. } => format!(
             "⚠️ Wawp is having trouble (HTTP {status}). {} Try again in a minute.",
@@ -288,20 +296,25 @@ pub fn history(entries: &[Entry]) -> String {
     if entries.is_empty() {
         return "The audit log is empty.".to_owned();
     }
-    let mut text = format!("<b>Last {} audit entries</b>, newest first:", entries.len());
+    let mut text = match entries.len() {
+        1 => "<b>Last 1 audit entry</b>:".to_owned(),
+        n => format!("<b>Last {n} audit entries</b>, newest first:"),
+    };
     for entry in entries {
         let who = match &entry.caller.username {
-            Some(name) => format!("@{} ({})", escape(name), entry.caller.id),
+            Some(name) => format!("@{} ({})", clean_html(name), entry.caller.id),
             None => entry.caller.id.to_string(),
         };
         text.push_str(&format!(
             "\n{} · {who} · {}",
             entry.at.format("%Y-%m-%d %H:%M:%S UTC"),
-            escape(&entry.action)
+            clean_html(&entry.action)
         ));
+        // Every stored text is cleaned and bounded as it is shown: a row
+        // written by an older version (or by hand) never breaks the reply.
         for part in [&entry.recipient, &entry.lang].into_iter().flatten() {
             text.push(' ');
-            text.push_str(&escape(part));
+            text.push_str(&clean_html(part));
         }
         // A row still pending was written before a Wawp call whose end the
         // bot did not record (a crash, or a call in flight right now); an
@@ -310,12 +323,12 @@ pub fn history(entries: &[Entry]) -> String {
             "pending" | "unknown" => "outcome unknown",
             other => other,
         };
-        text.push_str(&format!(" · <b>{}</b>", escape(outcome)));
+        text.push_str(&format!(" · <b>{}</b>", clean_html(outcome)));
         if let Some(kind) = &entry.error_kind {
-            text.push_str(&format!(" ({})", escape(kind)));
+            text.push_str(&format!(" ({})", clean_html(kind)));
         }
         if let Some(job) = &entry.job_id {
-            text.push_str(&format!(" · job <code>{}</code>", escape(job)));
+            text.push_str(&format!(" · job <code>{}</code>", clean_html(job)));
         }
     }
     text
@@ -353,6 +366,16 @@ mod tests {
         assert_eq!(human(Duration::from_secs(45)), "45 s");
         assert_eq!(human(Duration::from_secs(300)), "5 min");
         assert_eq!(human(Duration::from_millis(125_500)), "2 min 6 s");
+    }
+
+    #[test]
+    fn a_history_count_out_of_range_says_the_range_and_nothing_about_sending() {
+        let text = bad_arguments(Usage::History, &ArgError::Count);
+        assert!(
+            text.starts_with("⚠️ The count must be a whole number from 1 to 50.\n\n/history [n]"),
+            "{text}"
+        );
+        assert!(!text.contains("Nothing was sent"), "{text}");
     }
 
     #[test]

@@ -19,16 +19,19 @@ pub(crate) struct Service {
     tree: Arc<UpdateHandler<HandlerError>>,
     ctx: Ctx,
     metrics: Metrics,
+    /// The bot's username, to tell its commands from other bots'.
+    username: Arc<str>,
 }
 
 impl Service {
-    /// A service over the handlers' shared state; `metrics` gets one sample
-    /// per command.
-    pub(crate) fn new(ctx: Ctx, metrics: Metrics) -> Service {
+    /// A service over the handlers' shared state for the bot `username`;
+    /// `metrics` gets one sample per command.
+    pub(crate) fn new(ctx: Ctx, metrics: Metrics, username: &str) -> Service {
         Service {
             tree: Arc::new(handlers::schema()),
             ctx,
             metrics,
+            username: username.into(),
         }
     }
 
@@ -36,7 +39,7 @@ impl Service {
     /// answer for a passing reason (the store or Telegram down).
     pub(crate) async fn handle(&self, update: Update) -> Handled {
         let _in_flight = self.metrics.update_started();
-        let command = command_of(&update);
+        let command = command_of(&update, &self.username);
         let id = update.id.0;
         // This update's own outcome slot, handed to the handlers in their
         // context.

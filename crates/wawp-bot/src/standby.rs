@@ -1,57 +1,62 @@
-//! Hot standby for long polling on PostgreSQL (issue 14 item 4).
+//! Hot standby for long polling on PostgreSQL: leadership as a lease
+//! (issue 14 item 4, issue 19 item 3).
 //!
-//! Telegram lets one process poll a bot (a second one gets 409 Conflict), so
-//! with several replicas exactly one polls: the one holding a PostgreSQL
-//! session advisory lock on a dedicated connection. The others wait and
-//! retry; the lock is freed when the holder's session ends, so a replica that
-//! dies (or loses its connection) is replaced within seconds:
+//! Telegram lets one process poll a bot, so with several replicas exactly
+//! one polls: the holder of the bot's row in `polling_lease` (bot key,
+//! holder, generation, heartbeat). The leader renews the heartbeat every
+//! [`DEFAULT_RENEW`]; a standby tries every [`DEFAULT_RETRY`] and takes the
+//! row over, bumping its generation, once the heartbeat is older than
+//! [`DEFAULT_LEASE`] (measured on the database's clock alone).
 //!
-//! - process death: the kernel closes the socket, PostgreSQL ends the session
-//!   at once, a contender gets the lock at its next try (every
-//!   [`DEFAULT_RETRY`]);
-//! - a silent network loss: the session's TCP keepalives (set by this module
-//!   on both ends) end it after about [`KEEPALIVE_IDLE`] plus three probes,
-//!   and the old leader learns it lost the lock sooner still, from its own
-//!   health check (every [`DEFAULT_CHECK`], timed out after the same).
-//!
-//! Leadership is not a fence: for a moment two replicas can believe they
-//! lead. That only costs a 409 from Telegram; exactly-once sends come from
-//! the store's update claims, not from this lock.
+//! The leader's own view is a [`LostSignal`]: the lease holds until a
+//! renewal finds the row taken over (generation changed), or until
+//! [`DEFAULT_LEASE`] minus one renewal period has passed since the last
+//! renewal that succeeded, measured on this process's monotonic clock from
+//! the moment that renewal was sent, so it ends before any standby can take
+//! the row. A leader that was frozen (SIGSTOP, a stalled VM) therefore knows
+//! it lost the lease the instant it resumes, without a round trip, and the
+//! poller checks [`LostSignal::is_lost`] before every `getUpdates`. A session
+//! lock would not do: a hung process keeps its connection, and its lock,
+//! open. Telegram's 409 Conflict is not used as a fence either.
 //!
 //! ```no_run
 //! # async fn demo(url: secrecy::SecretString, bot_id: u64) -> Result<(), wawp_bot::standby::StandbyError> {
 //! use wawp_bot::standby::{Leadership, LockKey};
 //! let leader = Leadership::new(&url, LockKey::for_bot(bot_id))?.acquire().await?;
 //! let lost = leader.lost_signal();
+//! // before every getUpdates: if lost.is_lost() { stop polling }
 //! tokio::select! {
-//!     () = lost.wait() => { /* stop polling, exit non-zero: systemd restarts us as a standby */ }
+//!     () = lost.clone().wait() => { /* stop polling, exit non-zero: systemd restarts us as a standby */ }
 //!     () = async { /* poll until SIGTERM */ } => leader.release().await?,
 //! }
 //! # Ok(()) }
 //! ```
 
+mod lease;
+
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, NoTls};
 
-/// How often a standby replica tries to take the lock.
+pub use lease::{Leader, LostSignal};
+
+/// How often a standby replica tries to take the lease.
 pub const DEFAULT_RETRY: Duration = Duration::from_secs(1);
-/// How often the leader checks its connection (and how long the check may take).
-pub const DEFAULT_CHECK: Duration = Duration::from_secs(2);
-/// Idle time before TCP keepalive probes start, on both ends of the connection.
+/// How often the leader renews its heartbeat.
+pub const DEFAULT_RENEW: Duration = Duration::from_secs(1);
+/// How old the heartbeat must be before a standby takes over.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(5);
+/// Idle time before TCP keepalive probes start on the lease connection.
 pub const KEEPALIVE_IDLE: Duration = Duration::from_secs(3);
 
-/// "wawp" in the upper 32 bits, so the bot's locks are easy to spot in `pg_locks`.
+/// "wawp" in the upper 32 bits, so the bot's keys are easy to spot.
 const NAMESPACE: i64 = 0x7761_7770 << 32;
 
-/// The advisory lock's key: one per bot, shared by its replicas.
+/// The lease's key: one per bot, shared by its replicas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LockKey(i64);
 
@@ -68,7 +73,7 @@ impl LockKey {
         Self(NAMESPACE ^ bot_id as i64)
     }
 
-    /// The key as PostgreSQL sees it (`pg_locks.classid`/`objid` are its halves).
+    /// The key as stored in `polling_lease.bot_key`.
     pub const fn get(self) -> i64 {
         self.0
     }
@@ -89,13 +94,15 @@ pub enum StandbyError {
     Query(String),
 }
 
-/// Seeks the lock for one bot on one PostgreSQL database.
+/// Seeks the lease for one bot on one PostgreSQL database (migrated by the
+/// store: the `polling_lease` table).
 #[derive(Clone)]
 pub struct Leadership {
     config: Config,
     key: LockKey,
     retry: Duration,
-    check: Duration,
+    renew: Duration,
+    lease: Duration,
 }
 
 impl fmt::Debug for Leadership {
@@ -103,7 +110,8 @@ impl fmt::Debug for Leadership {
         f.debug_struct("Leadership")
             .field("key", &self.key)
             .field("retry", &self.retry)
-            .field("check", &self.check)
+            .field("renew", &self.renew)
+            .field("lease", &self.lease)
             .finish_non_exhaustive()
     }
 }
@@ -124,32 +132,47 @@ impl Leadership {
             config,
             key,
             retry: DEFAULT_RETRY,
-            check: DEFAULT_CHECK,
+            renew: DEFAULT_RENEW,
+            lease: DEFAULT_LEASE,
         })
     }
 
-    /// How often a standby tries to take the lock (default [`DEFAULT_RETRY`]).
+    /// How often a standby tries to take the lease (default [`DEFAULT_RETRY`]).
     pub fn retry_every(mut self, every: Duration) -> Self {
         self.retry = every;
         self
     }
 
-    /// How often the leader checks its connection (default [`DEFAULT_CHECK`]).
-    pub fn check_every(mut self, every: Duration) -> Self {
-        self.check = every;
+    /// How often the leader renews (default [`DEFAULT_RENEW`]) and how old
+    /// its heartbeat may grow before a standby takes over (default
+    /// [`DEFAULT_LEASE`]). The lease must be longer than two renewals.
+    pub fn lease(mut self, renew: Duration, lease: Duration) -> Self {
+        self.renew = renew;
+        self.lease = lease.max(renew * 2 + Duration::from_millis(1));
         self
     }
 
-    /// Waits until this replica holds the lock. Connection failures are
+    /// Waits until this replica holds the lease. Connection failures are
     /// logged and retried (a standby outlives a PostgreSQL restart); only
     /// refused credentials end the wait with an error.
     pub async fn acquire(&self) -> Result<Leader, StandbyError> {
+        let holder = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
         let mut announced = false;
+        let mut client = None;
         loop {
-            match self.try_once().await {
-                Ok(Some(leader)) => {
-                    tracing::info!(key = self.key.0, "this replica leads: it polls Telegram");
-                    return Ok(leader);
+            match self.try_once(&mut client, &holder).await {
+                Ok(Some(generation)) => {
+                    tracing::info!(
+                        key = self.key.0,
+                        generation,
+                        "this replica leads: it polls Telegram"
+                    );
+                    return Ok(lease::Leader::start(
+                        self.clone(),
+                        client.take(),
+                        holder,
+                        generation,
+                    ));
                 }
                 Ok(None) if !announced => {
                     announced = true;
@@ -158,6 +181,7 @@ impl Leadership {
                 Ok(None) => {}
                 Err(Attempt::Fatal(err)) => return Err(err),
                 Err(Attempt::Retry(why)) => {
+                    client = None;
                     tracing::warn!(error = %why, "standby: PostgreSQL unavailable, retrying");
                 }
             }
@@ -165,67 +189,47 @@ impl Leadership {
         }
     }
 
-    /// One connection, then tries on it until it breaks.
-    async fn try_once(&self) -> Result<Option<Leader>, Attempt> {
-        let (client, connection) = self.config.connect(NoTls).await.map_err(classify)?;
-        let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
-        let mut connection = tokio::spawn(async move {
-            let _ = connection.await;
-            let _ = closed_tx.send(());
-        });
-        let client = Arc::new(client);
-        // The server's side of the keepalives (ignored on Unix sockets).
-        client
-            .batch_execute(
-                "SET tcp_keepalives_idle = 3; SET tcp_keepalives_interval = 1; \
-                 SET tcp_keepalives_count = 3",
-            )
-            .await
-            .map_err(classify)?;
-        let pid: i32 = client
-            .query_one("SELECT pg_backend_pid()", &[])
-            .await
-            .map_err(classify)?
-            .get(0);
-        let mut closed_rx = closed_rx;
-        let mut announced = false;
-        loop {
-            let won: bool = client
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&self.key.0])
-                .await
-                .map_err(classify)?
-                .get(0);
-            if won {
-                let (lost_tx, lost_rx) = watch::channel(false);
-                let watched = client.clone();
-                let check = self.check;
-                let watchdog = tokio::spawn(async move {
-                    tokio::select! {
-                        _ = &mut connection => tracing::error!("leadership connection closed: lock lost"),
-                        () = health(&watched, check) => tracing::error!("leadership connection unhealthy: lock given up"),
-                    }
-                    connection.abort();
-                    let _ = lost_tx.send(true);
-                });
-                return Ok(Some(Leader {
-                    client,
-                    key: self.key,
-                    pid,
-                    lost: LostSignal(lost_rx),
-                    watchdog,
-                }));
-            }
-            if !announced {
-                // This loop keeps its connection while it waits, so `acquire`
-                // never sees `Ok(None)`: announce the wait here.
-                announced = true;
-                tracing::info!(key = self.key.0, "another replica leads: standing by");
-            }
-            tokio::select! {
-                _ = &mut closed_rx => return Err(Attempt::Retry("connection closed".into())),
-                () = tokio::time::sleep(self.retry) => {}
-            }
+    /// One try to take the lease: its new generation when taken.
+    async fn try_once(
+        &self,
+        client: &mut Option<Client>,
+        holder: &str,
+    ) -> Result<Option<i64>, Attempt> {
+        if client.is_none() {
+            *client = Some(self.connect().await?);
         }
+        let Some(db) = client.as_ref() else {
+            return Ok(None);
+        };
+        // Within one renewal, so that the first fence (one renewal period
+        // from now) ends before the heartbeat taken here grows a lease old.
+        let taken = tokio::time::timeout(
+            self.renew,
+            db.query_opt(
+                "INSERT INTO polling_lease (bot_key, holder, generation, heartbeat_at) \
+                 VALUES ($1, $2, 1, now()) \
+                 ON CONFLICT (bot_key) DO UPDATE \
+                 SET holder = EXCLUDED.holder, generation = polling_lease.generation + 1, \
+                     heartbeat_at = now() \
+                 WHERE polling_lease.heartbeat_at < now() - make_interval(secs => $3) \
+                 RETURNING generation",
+                &[&self.key.0, &holder, &self.lease.as_secs_f64()],
+            ),
+        )
+        .await
+        .map_err(|_| Attempt::Retry("taking the lease timed out".into()))?
+        .map_err(classify)?;
+        Ok(taken.map(|row| row.get(0)))
+    }
+
+    /// A connection of its own (never the store's pool: a busy pool must not
+    /// delay a renewal).
+    async fn connect(&self) -> Result<Client, Attempt> {
+        let (client, connection) = self.config.connect(NoTls).await.map_err(classify)?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(client)
     }
 }
 
@@ -244,88 +248,5 @@ fn classify(err: tokio_postgres::Error) -> Attempt {
         }
         // tokio-postgres's Display holds no URL or password.
         _ => Attempt::Retry(err.to_string()),
-    }
-}
-
-/// Returns when a `SELECT 1` fails or takes longer than `every`.
-async fn health(client: &Client, every: Duration) {
-    loop {
-        tokio::time::sleep(every).await;
-        match tokio::time::timeout(every, client.simple_query("SELECT 1")).await {
-            Ok(Ok(_)) => {}
-            _ => return,
-        }
-    }
-}
-
-/// This replica holds the lock until [`lost_signal`](Self::lost_signal)
-/// fires, [`release`](Self::release) is called or it is dropped (dropping
-/// closes the connection, which frees the lock).
-pub struct Leader {
-    client: Arc<Client>,
-    key: LockKey,
-    pid: i32,
-    lost: LostSignal,
-    watchdog: JoinHandle<()>,
-}
-
-impl fmt::Debug for Leader {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Leader")
-            .field("key", &self.key)
-            .field("backend_pid", &self.pid)
-            .field("lost", &self.is_lost())
-            .finish()
-    }
-}
-
-impl Leader {
-    /// Fires when the lock is lost (connection closed or unhealthy).
-    pub fn lost_signal(&self) -> LostSignal {
-        self.lost.clone()
-    }
-
-    /// Whether the lock is already lost.
-    pub fn is_lost(&self) -> bool {
-        self.lost.is_lost()
-    }
-
-    /// The PostgreSQL backend holding the lock (for `pg_terminate_backend`).
-    pub fn backend_pid(&self) -> i32 {
-        self.pid
-    }
-
-    /// Frees the lock at once (clean shutdown) and closes the connection.
-    pub async fn release(self) -> Result<(), StandbyError> {
-        let unlocked = self
-            .client
-            .query_one("SELECT pg_advisory_unlock($1)", &[&self.key.0])
-            .await;
-        // Drop closes the connection either way.
-        unlocked
-            .map(drop)
-            .map_err(|err| StandbyError::Query(err.to_string()))
-    }
-}
-
-impl Drop for Leader {
-    fn drop(&mut self) {
-        self.watchdog.abort();
-    }
-}
-
-/// Resolves when leadership is lost. Cheap to clone.
-#[derive(Clone, Debug)]
-pub struct LostSignal(watch::Receiver<bool>);
-
-impl LostSignal {
-    /// Whether the lock is already lost.
-    pub fn is_lost(&self) -> bool {
-        *self.0.borrow()
-    }
-
-    /// Waits until the lock is lost (or the [`Leader`] is gone).
-    pub async fn wait(mut self) {
-        let _ = self.0.wait_for(|lost| *lost).await;
     }
 }

@@ -144,9 +144,14 @@ pub fn init(format: LogFormat, default_filter: &str, secrets: impl IntoIterator<
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| default_filter.to_owned());
     let filter = EnvFilter::builder().parse_lossy(format!("{wanted},{ALWAYS_OFF}"));
-    let writer = RedactingWriter::new(io::stderr, redactable(format, secrets));
+    // Through the console's printer while its prompt owns the terminal.
+    let writer = RedactingWriter::new(crate::console::LogSink, redactable(format, secrets));
     // Colours for a terminal; plain text for journald and files.
-    let layer = layer(format, writer, io::stderr().is_terminal());
+    let layer = layer(
+        format,
+        writer,
+        io::stderr().is_terminal() && !crate::console::no_color(),
+    );
     let _ = tracing_subscriber::registry()
         .with(filter)
         .with(layer)

@@ -1,4 +1,5 @@
-//! Error answers: always JSON `{"code": "...", "message": "..."}` (the shape
+//! Errors: [`StartError`] (why a sandbox did not start) and the error
+//! answers, always JSON `{"code": "...", "message": "..."}` (the shape
 //! of the spec's `ErrorBody`), with `Retry-After` on 429.
 //!
 //! | status | `code` | when |
@@ -22,6 +23,8 @@
 //! what it needs, never the value sent.
 
 use std::borrow::Cow;
+use std::io;
+use std::net::SocketAddr;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -150,6 +153,46 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
+    }
+}
+
+/// Why a sandbox did not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The instance id or the access token cannot be carried by a request.
+    #[error("invalid {setting}: use 1 to 256 printable ASCII characters without spaces")]
+    InvalidCredential {
+        /// `"instance id"` or `"access token"`.
+        setting: &'static str,
+    },
+    /// A limit that leaves nothing to serve, such as 0 connections.
+    #[error("invalid {setting}: {expected}")]
+    InvalidLimit {
+        /// The setting, as the builder method is named.
+        setting: &'static str,
+        /// What it accepts.
+        expected: &'static str,
+    },
+    /// The address could not be bound (in use, not local, no permission).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the system said.
+        source: io::Error,
+    },
+}
+
+impl From<StartError> for io::Error {
+    /// For callers that deal in `io::Result`: a bind error keeps its kind,
+    /// a bad setting is `InvalidInput`.
+    fn from(err: StartError) -> io::Error {
+        let kind = match &err {
+            StartError::Bind { source, .. } => source.kind(),
+            _ => io::ErrorKind::InvalidInput,
+        };
+        io::Error::new(kind, err)
     }
 }
 

@@ -14,7 +14,9 @@ use serde::de::DeserializeOwned;
 use serde_path_to_error::{Path, Segment};
 
 use crate::error::{ApiError, ErrorCode};
-use crate::routes::MAX_BODY_BYTES;
+
+/// The largest request body accepted (16 KiB); larger ones get 413.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// A JSON request body (`Content-Type: application/json` or `…+json`, at
 /// most [`MAX_BODY_BYTES`]).

@@ -52,16 +52,19 @@ pub(crate) async fn messages(
 struct Health {
     status: &'static str,
     recipients: usize,
+    connections: usize,
     messages: usize,
 }
 
-/// `GET /_sandbox/health`: `{"status":"ok","recipients":…,"messages":…}`.
+/// `GET /_sandbox/health`:
+/// `{"status":"ok","recipients":…,"messages":…,"connections":…}`.
 pub(crate) async fn health(State(state): State<SandboxState>) -> Response {
     json(
         StatusCode::OK,
         &Health {
             status: "ok",
             recipients: state.recipients(),
+            connections: state.connections(),
             messages: state.message_count(),
         },
     )

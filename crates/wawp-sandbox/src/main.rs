@@ -33,7 +33,8 @@ use wawp_sandbox::{
 /// field, never its value), 401 credentials, 404/405 unknown path/method,
 /// 408 request (body included) slower than --request-timeout, 413 body
 /// over 16 KiB, 415 body not JSON, 429 cooldown or lockout (with
-/// Retry-After), 503 too many connections.
+/// Retry-After), 503 too many busy connections. A request head over
+/// 16 KiB gets hyper's 431 (no body).
 ///
 /// Without --instance-id / --access-token it makes up credentials and prints
 /// them. Point the wawp client at it with WAWP_BASE_URL=http://<listen>.
@@ -87,7 +88,9 @@ struct Cli {
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     request_timeout: u64,
 
-    /// Most connections open at once; one more is answered 503 and closed.
+    /// Most connections open at once (kept below ulimit -n). Near it, each
+    /// new connection closes the oldest idle one; when all are busy, one
+    /// more is answered 503 and closed.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = at_least_one)]
     max_connections: usize,
 }

@@ -35,14 +35,21 @@ fn rfc3339<S: Serializer>(time: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&format_rfc3339(*time))
 }
 
-/// `2025-01-01T00:00:00.000Z`: UTC, always three fractional digits.
+/// `2025-01-01T00:00:00.000Z`: UTC, always three fractional digits. A time
+/// before 1970 or after 9999 is clamped to those ends, so that the text
+/// stays RFC 3339 (four-digit years).
 pub(crate) fn format_rfc3339(time: SystemTime) -> String {
-    match jiff::Timestamp::try_from(time) {
-        Ok(at) => format!("{at:.3}"),
-        // Outside jiff's range (years -9999..=9999): clamp to its ends.
-        Err(_) if time < SystemTime::UNIX_EPOCH => format!("{:.3}", jiff::Timestamp::MIN),
-        Err(_) => format!("{:.3}", jiff::Timestamp::MAX),
-    }
+    use chrono::{DateTime, SecondsFormat, Utc};
+    const LAST_MS: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+    let ms = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+        })
+        .min(LAST_MS);
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// The last `capacity` messages, oldest first. Messages are shared
@@ -148,6 +155,10 @@ mod tests {
         assert_eq!(at(4_107_542_400_000), "2100-03-01T00:00:00.000Z");
         // A ManualClock's latest time still prints.
         assert_eq!(at(18_446_744_073_709), "2554-07-21T23:34:33.709Z");
+        // Past year 9999, and before 1970: clamped, still RFC 3339.
+        assert_eq!(at(u64::MAX / 1000), "9999-12-31T23:59:59.999Z");
+        let before = UNIX_EPOCH - Duration::from_secs(1);
+        assert_eq!(format_rfc3339(before), "1970-01-01T00:00:00.000Z");
     }
 
     #[test]

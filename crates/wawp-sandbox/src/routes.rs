@@ -4,20 +4,22 @@
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::authorize;
 use crate::error::{ApiError, ErrorCode, json};
+pub use crate::extract::MAX_BODY_BYTES;
 use crate::extract::{JsonBody, QueryFields};
+use crate::footer;
 use crate::inspect::{health, messages};
-use crate::rules::CODE_LIFETIME;
+use crate::rules::{
+    CODE_LIFETIME, LOCKOUT, MAX_WRONG_ATTEMPTS, SEND_COOLDOWN, SendOutcome, VerifyOutcome,
+};
 use crate::state::SandboxState;
 use crate::validate;
-
-/// The largest request body accepted (16 KiB); larger ones get 413.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Path of the send operation.
 pub const SEND_PATH: &str = "/v2/auth/otp/send";
@@ -130,15 +132,29 @@ fn send(
     headers: &HeaderMap,
     fields: SendFields,
 ) -> Result<Response, ApiError> {
-    state.authorize(
+    authorize(
+        state.credentials(),
         headers.get(header::AUTHORIZATION),
         fields.instance_id.as_deref(),
         fields.access_token.as_deref(),
     )?;
     let chat_id = validate::chat_id(required(fields.chat_id.as_deref(), "chatId")?)?;
     let lang = validate::lang(fields.lang.as_deref())?;
-    let footer = validate::footer(fields.footer.as_deref())?;
-    let job_id = state.send(chat_id, lang, footer)?;
+    let footer = footer::check(fields.footer.as_deref())?;
+    let job_id = match state.send(chat_id, lang, footer) {
+        SendOutcome::Issued(job_id) => job_id,
+        SendOutcome::CoolingDown { retry_after } => {
+            return Err(ApiError::too_many(
+                ErrorCode::RateLimited,
+                retry_after,
+                format!(
+                    "rate limit exceeded: one code per recipient every {} seconds; retry in {retry_after} s",
+                    SEND_COOLDOWN.as_secs()
+                ),
+            ));
+        }
+        SendOutcome::LockedOut { retry_after } => return Err(locked_out(retry_after)),
+    };
     Ok(json(
         StatusCode::OK,
         &Sent {
@@ -155,14 +171,15 @@ fn verify(
     headers: &HeaderMap,
     fields: VerifyFields,
 ) -> Result<Response, ApiError> {
-    state.authorize(
+    authorize(
+        state.credentials(),
         headers.get(header::AUTHORIZATION),
         fields.instance_id.as_deref(),
         fields.access_token.as_deref(),
     )?;
     let chat_id = validate::chat_id(required(fields.chat_id.as_deref(), "chatId")?)?;
     let code = validate::code(required(fields.code.as_deref(), "code")?)?;
-    state.verify(chat_id, code)?;
+    verify_refusal(state.verify(chat_id, code))?;
     Ok(json(
         StatusCode::OK,
         &Verified {
@@ -172,20 +189,55 @@ fn verify(
     ))
 }
 
+/// The answer to a verify that did not succeed.
+fn verify_refusal(outcome: VerifyOutcome) -> Result<(), ApiError> {
+    match outcome {
+        VerifyOutcome::Verified => Ok(()),
+        VerifyOutcome::Wrong { attempts_left } => Err(ApiError::bad_request(
+            ErrorCode::InvalidCode,
+            format!(
+                "The code is incorrect: {attempts_left} attempt{} left",
+                if attempts_left == 1 { "" } else { "s" }
+            ),
+        )),
+        VerifyOutcome::LockedOut { retry_after } => Err(locked_out(retry_after)),
+        VerifyOutcome::Expired => Err(ApiError::bad_request(
+            ErrorCode::CodeExpired,
+            "The code has expired: send a new one",
+        )),
+        VerifyOutcome::NoActiveCode => Err(ApiError::bad_request(
+            ErrorCode::NoActiveCode,
+            "No active code for this recipient: send one first (codes are single use)",
+        )),
+    }
+}
+
+fn locked_out(retry_after: u64) -> ApiError {
+    ApiError::too_many(
+        ErrorCode::LockedOut,
+        retry_after,
+        format!(
+            "too many wrong codes: after {MAX_WRONG_ATTEMPTS} wrong attempts the recipient is locked out for {} minutes; retry in {retry_after} s",
+            LOCKOUT.as_secs() / 60
+        ),
+    )
+}
+
 fn required<'a>(value: Option<&'a str>, name: &str) -> Result<&'a str, ApiError> {
     value.ok_or_else(|| {
         ApiError::bad_request(ErrorCode::MissingField, format!("missing field \"{name}\""))
     })
 }
 
-// The path is not repeated in these answers: it is input too.
+// Neither the path nor the method is repeated in these answers: both are
+// input, of any length, and could carry a number or a token.
 
-async fn not_found(method: Method) -> ApiError {
+async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         ErrorCode::NotFound,
         format!(
-            "no route for {method} on this path; the sandbox serves {SEND_PATH} and {VERIFY_PATH} (GET, POST), {MESSAGES_PATH} and {HEALTH_PATH} (GET)"
+            "no such route; the sandbox serves {SEND_PATH} and {VERIFY_PATH} (GET, POST), {MESSAGES_PATH} and {HEALTH_PATH} (GET)"
         ),
     )
 }
@@ -193,19 +245,17 @@ async fn not_found(method: Method) -> ApiError {
 /// axum would answer HEAD with the GET handler, which sends a code; HEAD
 /// is meant to be safe, so the operations refuse it.
 async fn head_not_allowed() -> Response {
-    let mut response = method_not_allowed(Method::HEAD).await.into_response();
+    let mut response = method_not_allowed().await.into_response();
     response
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("GET,POST"));
     response
 }
 
-async fn method_not_allowed(method: Method) -> ApiError {
+async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::MethodNotAllowed,
-        format!(
-            "method {method} not allowed on this path; the Allow header lists the methods that are"
-        ),
+        "method not allowed on this path; the Allow header lists the methods that are",
     )
 }

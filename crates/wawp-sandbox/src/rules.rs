@@ -36,11 +36,12 @@ const LIFETIME_MS: u64 = ms(CODE_LIFETIME);
 const LOCKOUT_MS: u64 = ms(LOCKOUT);
 pub(crate) const RETENTION_MS: u64 = ms(RETENTION);
 
-/// What the rules say about a send.
+/// What the rules say about a send. `T` is what an issued send carries
+/// beyond the rules (the job id, once the sandbox has made one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SendOutcome {
+pub(crate) enum SendOutcome<T = ()> {
     /// The code was issued.
-    Issued,
+    Issued(T),
     /// Too soon after the previous send.
     CoolingDown { retry_after: u64 },
     /// The recipient is locked out.
@@ -123,7 +124,7 @@ impl Recipient {
         }
         let seq = self.seq;
         *self = Recipient::issued(code, now, seq);
-        SendOutcome::Issued
+        SendOutcome::Issued(())
     }
 
     /// A verify of `code` for this recipient.
@@ -173,7 +174,7 @@ mod tests {
             r.send(2, T0 + 59_999),
             SendOutcome::CoolingDown { retry_after: 1 }
         );
-        assert_eq!(r.send(2, T0 + 60_000), SendOutcome::Issued);
+        assert_eq!(r.send(2, T0 + 60_000), SendOutcome::Issued(()));
         assert_eq!(
             r.verify(1, T0 + 60_001),
             VerifyOutcome::Wrong { attempts_left: 4 }
@@ -216,7 +217,7 @@ mod tests {
         );
         // Afterwards the old code is gone and a new one gets 5 attempts.
         assert_eq!(r.verify(7, T0 + 900_000), VerifyOutcome::NoActiveCode);
-        assert_eq!(r.send(9, T0 + 900_000), SendOutcome::Issued);
+        assert_eq!(r.send(9, T0 + 900_000), SendOutcome::Issued(()));
         assert_eq!(
             r.verify(8, T0 + 900_001),
             VerifyOutcome::Wrong { attempts_left: 4 }
@@ -229,7 +230,7 @@ mod tests {
         for _ in 0..4 {
             r.verify(8, T0);
         }
-        assert_eq!(r.send(9, T0 + 60_000), SendOutcome::Issued);
+        assert_eq!(r.send(9, T0 + 60_000), SendOutcome::Issued(()));
         assert_eq!(
             r.verify(8, T0 + 60_000),
             VerifyOutcome::Wrong { attempts_left: 4 }

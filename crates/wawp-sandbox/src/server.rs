@@ -1,7 +1,6 @@
 //! Starting and stopping a sandbox server.
 
 use std::fmt;
-use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,8 +9,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::auth::{self, Credentials};
 use crate::clock::{Clock, SystemClock};
+use crate::credentials::{self, Credentials};
+pub use crate::error::StartError;
 use crate::messages::SentMessage;
 use crate::routes::router;
 use crate::serve::{
@@ -25,46 +25,6 @@ pub const DEFAULT_MAX_RECIPIENTS: usize = 100_000;
 pub const DEFAULT_MAX_MESSAGES: usize = 10_000;
 /// How long [`Sandbox::shutdown`] waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// Why a sandbox did not start.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StartError {
-    /// The instance id or the access token cannot be carried by a request.
-    #[error("invalid {setting}: use 1 to 256 printable ASCII characters without spaces")]
-    InvalidCredential {
-        /// `"instance id"` or `"access token"`.
-        setting: &'static str,
-    },
-    /// A limit that leaves nothing to serve, such as 0 connections.
-    #[error("invalid {setting}: {expected}")]
-    InvalidLimit {
-        /// The setting, as the builder method is named.
-        setting: &'static str,
-        /// What it accepts.
-        expected: &'static str,
-    },
-    /// The address could not be bound (in use, not local, no permission).
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        /// The address asked for.
-        addr: SocketAddr,
-        /// What the system said.
-        source: io::Error,
-    },
-}
-
-impl From<StartError> for io::Error {
-    /// For callers that deal in `io::Result`: a bind error keeps its kind,
-    /// a bad setting is `InvalidInput`.
-    fn from(err: StartError) -> io::Error {
-        let kind = match &err {
-            StartError::Bind { source, .. } => source.kind(),
-            _ => io::ErrorKind::InvalidInput,
-        };
-        io::Error::new(kind, err)
-    }
-}
 
 /// Settings of a [`Sandbox`]; from [`Sandbox::builder`].
 pub struct SandboxBuilder {
@@ -186,8 +146,10 @@ impl SandboxBuilder {
         self
     }
 
-    /// Cap on open connections (at least 1). Default 1,024. A connection
-    /// beyond it gets `503 too_many_connections` and is closed.
+    /// Cap on open connections (at least 1). Default 1,024; lowered at
+    /// start below the process's open-file limit. Near the cap each new
+    /// connection closes the oldest idle one; when every connection is
+    /// busy, one more gets `503 too_many_connections` and is closed.
     pub fn max_connections(mut self, max: usize) -> Self {
         self.limits.max_connections = max;
         self
@@ -196,10 +158,14 @@ impl SandboxBuilder {
     /// The state without a server, to serve with [`router`] yourself.
     /// Fails on unusable credentials.
     pub fn build_state(self) -> Result<SandboxState, StartError> {
-        let instance_id = self.instance_id.unwrap_or_else(|| auth::generate(true));
-        let access_token = self.access_token.unwrap_or_else(|| auth::generate(false));
-        auth::check_setting("instance id", &instance_id)?;
-        auth::check_setting("access token", &access_token)?;
+        let instance_id = self
+            .instance_id
+            .unwrap_or_else(|| credentials::generate(true));
+        let access_token = self
+            .access_token
+            .unwrap_or_else(|| credentials::generate(false));
+        credentials::check_setting("instance id", &instance_id)?;
+        credentials::check_setting("access token", &access_token)?;
         Ok(SandboxState::new(
             Credentials {
                 instance_id,
@@ -236,6 +202,7 @@ impl SandboxBuilder {
                 expected: "at least 1 ms",
             });
         }
+        let limits = limits.fit_open_file_limit();
         let state = self.build_state()?;
         let bind = |source| StartError::Bind {
             addr: listen,
@@ -246,7 +213,13 @@ impl SandboxBuilder {
         // A dropped sender stops the server too.
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(state.clone());
-        let task = tokio::spawn(serve::serve(listener, app, limits, stopped));
+        let task = tokio::spawn(serve::serve(
+            listener,
+            app,
+            limits,
+            state.connection_gauge(),
+            stopped,
+        ));
         tracing::debug!(%local_addr, "sandbox listening");
         Ok(Sandbox {
             state,

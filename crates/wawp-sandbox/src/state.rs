@@ -1,25 +1,23 @@
-//! The sandbox's shared state and its two operations, send and verify.
+//! The sandbox's shared state and its two operations, send and verify,
+//! which answer with the rules' own outcomes (what they mean in HTTP is the
+//! routes' business).
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use axum::http::HeaderValue;
-use rand::Rng;
+use rand::RngExt;
 
-use crate::auth::Credentials;
 use crate::clock::{Clock, millis};
-use crate::error::{ApiError, ErrorCode};
+use crate::credentials::Credentials;
 use crate::lang::Lang;
 use crate::messages::{MessageLog, SentMessage};
-use crate::rules::{LOCKOUT, MAX_WRONG_ATTEMPTS, SEND_COOLDOWN, SendOutcome, VerifyOutcome};
+use crate::rules::{SendOutcome, VerifyOutcome};
 use crate::store::Store;
 use crate::validate::ChatId;
 
 /// Everything a running sandbox knows: credentials, clock, recipients' states
-/// and the message log. Cheap to clone (shared); build one with
-/// [`SandboxBuilder::build_state`](crate::SandboxBuilder::build_state) and
-/// serve it with [`router`](crate::router).
+/// and the message log. Cheap to clone (shared).
 #[derive(Clone)]
 pub struct SandboxState {
     inner: Arc<Inner>,
@@ -36,6 +34,8 @@ struct Inner {
     /// Log each code at info (`--log-codes`); otherwise sends log at debug
     /// without the code or the number.
     log_codes: bool,
+    /// Connections open now, kept by whoever serves the state.
+    connections: Arc<AtomicUsize>,
 }
 
 impl fmt::Debug for SandboxState {
@@ -67,6 +67,7 @@ impl SandboxState {
                 job_prefix: rand::rng().random(),
                 next_job: AtomicU64::new(1),
                 log_codes,
+                connections: Arc::default(),
             }),
         }
     }
@@ -112,44 +113,45 @@ impl SandboxState {
         self.inner.log.len()
     }
 
+    /// How many connections are open, as counted by the server serving
+    /// this state (0 when served by someone else).
+    pub fn connections(&self) -> usize {
+        self.inner.connections.load(Ordering::Relaxed)
+    }
+
+    /// The count behind [`SandboxState::connections`], for the server.
+    pub(crate) fn connection_gauge(&self) -> Arc<AtomicUsize> {
+        self.inner.connections.clone()
+    }
+
     /// How many recipients' states are tracked.
     pub fn recipients(&self) -> usize {
         self.inner.store.len()
     }
 
-    pub(crate) fn authorize(
-        &self,
-        authorization: Option<&HeaderValue>,
-        instance_id: Option<&str>,
-        access_token: Option<&str>,
-    ) -> Result<(), ApiError> {
-        self.inner
-            .credentials
-            .check(authorization, instance_id, access_token)
+    /// The credentials requests must carry.
+    pub(crate) fn credentials(&self) -> &Credentials {
+        &self.inner.credentials
     }
 
-    /// Issues a code to `chat_id` if the rules allow it; returns the job id.
+    /// Issues a code to `chat_id` if the rules allow it; an issued send
+    /// carries its job id.
     pub(crate) fn send(
         &self,
         chat_id: ChatId<'_>,
         lang: Lang,
         footer: Option<&str>,
-    ) -> Result<String, ApiError> {
+    ) -> SendOutcome<String> {
         let now = self.inner.clock.now();
         let code = rand::rng().random_range(0..1_000_000u32);
         match self.inner.store.send(chat_id.key, code, millis(now)) {
-            SendOutcome::Issued => {}
+            SendOutcome::Issued(()) => {}
             SendOutcome::CoolingDown { retry_after } => {
-                return Err(ApiError::too_many(
-                    ErrorCode::RateLimited,
-                    retry_after,
-                    format!(
-                        "rate limit exceeded: one code per recipient every {} seconds; retry in {retry_after} s",
-                        SEND_COOLDOWN.as_secs()
-                    ),
-                ));
+                return SendOutcome::CoolingDown { retry_after };
             }
-            SendOutcome::LockedOut { retry_after } => return Err(locked_out(retry_after)),
+            SendOutcome::LockedOut { retry_after } => {
+                return SendOutcome::LockedOut { retry_after };
+            }
         }
         let job = self.inner.next_job.fetch_add(1, Ordering::Relaxed);
         let message = SentMessage {
@@ -181,41 +183,12 @@ impl SandboxState {
         }
         let job_id = message.job_id.clone();
         self.inner.log.push(message);
-        Ok(job_id)
+        SendOutcome::Issued(job_id)
     }
 
     /// Checks `code` for `chat_id`, consuming it when right.
-    pub(crate) fn verify(&self, chat_id: ChatId<'_>, code: u32) -> Result<(), ApiError> {
+    pub(crate) fn verify(&self, chat_id: ChatId<'_>, code: u32) -> VerifyOutcome {
         let now = millis(self.inner.clock.now());
-        match self.inner.store.verify(chat_id.key, code, now) {
-            VerifyOutcome::Verified => Ok(()),
-            VerifyOutcome::Wrong { attempts_left } => Err(ApiError::bad_request(
-                ErrorCode::InvalidCode,
-                format!(
-                    "The code is incorrect: {attempts_left} attempt{} left",
-                    if attempts_left == 1 { "" } else { "s" }
-                ),
-            )),
-            VerifyOutcome::LockedOut { retry_after } => Err(locked_out(retry_after)),
-            VerifyOutcome::Expired => Err(ApiError::bad_request(
-                ErrorCode::CodeExpired,
-                "The code has expired: send a new one",
-            )),
-            VerifyOutcome::NoActiveCode => Err(ApiError::bad_request(
-                ErrorCode::NoActiveCode,
-                "No active code for this recipient: send one first (codes are single use)",
-            )),
-        }
+        self.inner.store.verify(chat_id.key, code, now)
     }
-}
-
-fn locked_out(retry_after: u64) -> ApiError {
-    ApiError::too_many(
-        ErrorCode::LockedOut,
-        retry_after,
-        format!(
-            "too many wrong codes: after {MAX_WRONG_ATTEMPTS} wrong attempts the recipient is locked out for {} minutes; retry in {retry_after} s",
-            LOCKOUT.as_secs() / 60
-        ),
-    )
 }

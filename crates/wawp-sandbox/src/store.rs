@@ -103,7 +103,7 @@ impl Shard {
             && !recipient.forgotten(now)
         {
             let outcome = recipient.send(code, now);
-            if outcome == SendOutcome::Issued {
+            if outcome == SendOutcome::Issued(()) {
                 let seq = self.next_seq;
                 recipient.seq = seq;
                 self.push_order(key, seq);
@@ -117,7 +117,7 @@ impl Shard {
         self.recipients
             .insert(key, Recipient::issued(code, now, seq));
         self.push_order(key, seq);
-        SendOutcome::Issued
+        SendOutcome::Issued(())
     }
 
     fn verify(&mut self, key: u64, code: u32, now: u64) -> VerifyOutcome {
@@ -185,11 +185,11 @@ mod tests {
     fn a_full_store_forgets_the_oldest_sender() {
         let store = Store::new(2);
         for key in [1, 2, 3] {
-            assert_eq!(store.send(key, 0, 0), SendOutcome::Issued);
+            assert_eq!(store.send(key, 0, 0), SendOutcome::Issued(()));
         }
         assert_eq!(store.len(), 2);
         // 1 was evicted: no cooldown for it any more. 2 is now the oldest.
-        assert_eq!(store.send(1, 0, 1), SendOutcome::Issued);
+        assert_eq!(store.send(1, 0, 1), SendOutcome::Issued(()));
         assert_eq!(store.verify(2, 0, 1), VerifyOutcome::NoActiveCode);
         assert!(matches!(
             store.send(3, 0, 1),

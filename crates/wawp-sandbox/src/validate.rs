@@ -1,15 +1,10 @@
-//! Checks of the request fields, with messages that say what to fix.
+//! Checks of the request fields (the footer's are in `footer`), with messages that say what to fix.
 //!
 //! No message repeats what the request sent: a chat id is personal data,
 //! and an echo of other fields would carry it when a client mixes them up.
 
 use crate::error::{ApiError, ErrorCode};
 use crate::lang::Lang;
-
-/// Longest footer accepted, in Unicode scalar values (Rust `char`s): the
-/// sandbox's own copy of the limit the `wawp` client enforces (a test
-/// checks they agree). Wawp itself documents no limit.
-pub const MAX_FOOTER_CHARS: usize = 200;
 
 /// Fewest digits in a chat id: E.164 numbers can be as short as 7 digits
 /// with the country code (Niue, `+683 4002`).
@@ -66,28 +61,6 @@ pub(crate) fn lang(code: Option<&str>) -> Result<Lang, ApiError> {
     })
 }
 
-/// A line break of any kind, or another control character.
-fn breaks_the_line(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
-}
-
-/// At most 200 characters, one line (no control characters, no U+2028 or
-/// U+2029); empty means none.
-pub(crate) fn footer(footer: Option<&str>) -> Result<Option<&str>, ApiError> {
-    match footer {
-        None | Some("") => Ok(None),
-        Some(text) if text.chars().any(breaks_the_line) => Err(ApiError::bad_request(
-            ErrorCode::InvalidFooter,
-            "invalid footer: control characters and line or paragraph separators (such as line breaks or tabs) are not allowed",
-        )),
-        Some(text) if text.chars().count() > MAX_FOOTER_CHARS => Err(ApiError::bad_request(
-            ErrorCode::InvalidFooter,
-            format!("invalid footer: at most {MAX_FOOTER_CHARS} characters"),
-        )),
-        Some(text) => Ok(Some(text)),
-    }
-}
-
 /// Exactly 6 ASCII digits.
 pub(crate) fn code(code: &str) -> Result<u32, ApiError> {
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
@@ -137,18 +110,6 @@ mod tests {
                 "{bad:?}"
             );
         }
-    }
-
-    #[test]
-    fn footers_are_short_single_line_text() {
-        assert_eq!(footer(Some("")).unwrap(), None);
-        let longest = "é".repeat(200);
-        assert_eq!(footer(Some(&longest)).unwrap(), Some(longest.as_str()));
-        assert!(footer(Some(&"a".repeat(201))).is_err());
-        assert!(footer(Some("a\nb")).is_err());
-        assert!(footer(Some("a\u{7f}")).is_err());
-        assert!(footer(Some("a\u{2028}b")).is_err());
-        assert!(footer(Some("a\u{2029}b")).is_err());
     }
 
     #[test]

@@ -314,3 +314,65 @@ async fn log_codes_logs_each_code_at_info() {
     assert!(stderr.contains(&format!("code={code}")), "{stderr}");
     assert!(stderr.contains("INFO"), "{stderr}");
 }
+
+/// Under `ulimit -n 256` the cap is lowered below the limit (one WARN line
+/// says so), a flood of 400 idle connections does not run the sandbox out
+/// of descriptors (no accept warning at all), and requests are served.
+#[cfg(unix)]
+#[tokio::test]
+async fn under_a_low_open_file_limit_the_cap_stays_below_it() {
+    use std::os::unix::process::CommandExt;
+
+    let mut command = sandbox();
+    // SAFETY: setrlimit is async-signal-safe; the closure allocates nothing.
+    unsafe {
+        command.pre_exec(|| {
+            let mut limit = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            limit.rlim_cur = 256;
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let running = Running::start(&mut command);
+    let addr = running.base_url().trim_start_matches("http://").to_owned();
+    let mut idle = Vec::new();
+    for _ in 0..400 {
+        idle.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    for _ in 0..20 {
+        let response = http
+            .get(format!("http://{addr}/_sandbox/health"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let health: serde_json::Value = response.json().await.unwrap();
+        assert!(health["connections"].as_u64().unwrap() <= 192, "{health}");
+    }
+    drop(idle);
+    let (status, _, stderr) = running.terminate_with_stderr();
+    assert!(status.success(), "{status}");
+    let lowered: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("connection cap lowered"))
+        .collect();
+    assert_eq!(lowered.len(), 1, "{stderr}");
+    assert!(
+        lowered[0].contains("WARN") && lowered[0].contains("cap=192"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("cannot accept"), "{stderr}");
+}

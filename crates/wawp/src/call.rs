@@ -41,7 +41,9 @@ where
 {
     let policy = inner.retry;
     let started = Instant::now();
-    let deadline = started + policy.total_time();
+    // The policy caps its deadline; `checked_add` keeps even a clock near
+    // its own end from panicking.
+    let deadline = started.checked_add(policy.total_time()).unwrap_or(started);
     let mut attempts = 0u32;
     let result = async {
         loop {
@@ -51,7 +53,7 @@ where
             // needed only when the deadline comes first, by more than a few
             // milliseconds (the first attempt under the default settings, a
             // 30 s deadline and a 30 s timeout, needs none).
-            let outcome = if remaining + DEADLINE_SLACK >= inner.timeout {
+            let outcome = if remaining.saturating_add(DEADLINE_SLACK) >= inner.timeout {
                 attempt().await
             } else {
                 tokio::time::timeout(remaining, attempt())
@@ -60,6 +62,7 @@ where
             };
             let failure = match outcome {
                 Ok(done) => return Ok(done),
+                Err(failure) if op == Op::Send => failure.for_send(),
                 Err(failure) => failure,
             };
             let remaining = deadline.saturating_duration_since(Instant::now());

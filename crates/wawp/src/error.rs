@@ -28,8 +28,9 @@ pub enum BuildError {
 /// A call to Wawp failed.
 ///
 /// Messages never contain the access token, the code being verified or a
-/// full phone number: server-provided text is scrubbed of all three before
-/// it is stored, then cut to 200 characters. Match on the variant, or on
+/// full phone number, nor control characters: server-provided text follows
+/// the crate's rule for untrusted text (see the crate docs, *Safety*)
+/// before it is stored, then is cut to 200 characters. Match on the variant, or on
 /// [`Error::kind`] when you only need the category (for metrics or a
 /// user-facing message). Wrong, expired and locked-out codes are not errors
 /// but [`crate::VerifyOutcome`]s.
@@ -80,8 +81,9 @@ pub enum Error {
         message: String,
     },
 
-    /// A 5xx answer: Wawp or a proxy in front of it failed. On send, a 500
-    /// or 503 means Wawp did not take the request on.
+    /// A 5xx answer: Wawp or a proxy in front of it failed. On send, only
+    /// a 500 (or other 5xx but 502–504, which are [`Error::OutcomeUnknown`]),
+    /// meaning Wawp did not take the request on.
     #[error("Wawp server error (HTTP {status}){}", suffix(message))]
     Server {
         /// The HTTP status.
@@ -90,33 +92,55 @@ pub enum Error {
         message: Option<String>,
     },
 
-    /// A send answered by a gateway error (HTTP 502 or 504): the request
-    /// may have reached Wawp, and **a code may have been sent**. It was not
-    /// retried. Ask the recipient before sending again; a send within 60 s
-    /// of a delivered one fails with [`Error::SendCooldown`].
+    /// A send that may have reached Wawp failed before a usable answer came
+    /// back, so **a code may have been sent**. It was not retried. Ask the
+    /// recipient before sending again; a send within 60 s of a delivered one
+    /// fails with [`Error::SendCooldown`].
+    ///
+    /// This is every send failure after the request may have been written:
+    /// HTTP 502, 503 or 504 (a gateway may have forwarded the request; see
+    /// [`crate::RetryPolicy::retry_send_on_unavailable`]), a body over the
+    /// cap on those statuses, an answer cut short (even a 200), a connection
+    /// reset and a timeout. Only a connection that never opened is a
+    /// [`Error::Connection`] on send.
     #[error(
-        "Wawp's gateway failed (HTTP {status}){}: a code may have been sent; ask the recipient before sending again",
+        "{}{}: a code may have been sent; ask the recipient before sending again",
+        unknown_cause(*status),
         suffix(message)
     )]
     OutcomeUnknown {
-        /// The HTTP status, 502 or 504.
+        /// The HTTP status of the answer (502, 503, 504; or a 2xx whose
+        /// body was cut short), or `0` when no answer arrived (connection
+        /// reset, timeout): [`Error::status`] is then `None`.
         status: u16,
         /// A short summary of the body, when there was one.
         message: Option<String>,
+        /// The network library's error when the connection broke (its URL
+        /// removed), also this error's
+        /// [`source`](std::error::Error::source).
+        #[source]
+        cause: Option<crate::Cause>,
     },
 
     /// No complete answer arrived within the attempt's timeout or the
-    /// call's deadline. The request may or may not have reached Wawp.
+    /// call's deadline. The request may or may not have reached Wawp. (On
+    /// send, a timeout after the request may have been written is
+    /// [`Error::OutcomeUnknown`].)
     #[error(
         "the request to Wawp timed out; it may or may not have reached the server (see ClientBuilder::timeout and RetryPolicy::deadline)"
     )]
     Timeout,
 
-    /// The connection failed (DNS, TCP, TLS, or the connection broke).
+    /// The connection failed (DNS, TCP, TLS, or the connection broke). On
+    /// send, only a connection that never opened: nothing was sent.
     #[error("could not talk to Wawp: {message}")]
     Connection {
         /// A description of the network failure, without the request URL.
         message: String,
+        /// The network library's error (its URL removed), also this
+        /// error's [`source`](std::error::Error::source).
+        #[source]
+        cause: Option<crate::Cause>,
     },
 
     /// The answer's status was understood but its body was not, e.g. an
@@ -143,6 +167,17 @@ fn suffix(message: &Option<String>) -> String {
     match message {
         Some(m) => format!(": {m}"),
         None => String::new(),
+    }
+}
+
+fn unknown_cause(status: u16) -> String {
+    match status {
+        0 => {
+            "the send request was written but no answer came back (connection broken or timed out)"
+                .to_owned()
+        }
+        200..=299 => format!("Wawp answered the send (HTTP {status}) but the answer was cut short"),
+        _ => format!("Wawp's gateway failed (HTTP {status})"),
     }
 }
 
@@ -186,6 +221,7 @@ impl Error {
         match self {
             Error::Unauthorized { .. } => Some(401),
             Error::SendCooldown { .. } => Some(429),
+            Error::OutcomeUnknown { status: 0, .. } => None,
             Error::Rejected { status, .. }
             | Error::Server { status, .. }
             | Error::OutcomeUnknown { status, .. }
@@ -198,15 +234,16 @@ impl Error {
     /// Whether the same call, unchanged, may succeed later: network
     /// failures, timeouts, 5xx, and a cooldown once [`Error::retry_after`]
     /// has passed. Credentials and rejections will fail again. The client
-    /// already retried what was safe to retry. After
-    /// [`Error::OutcomeUnknown`] or [`Error::Timeout`] on a send, a code may
-    /// already be on its way.
+    /// already retried what was safe to retry.
+    ///
+    /// [`Error::OutcomeUnknown`] is **not** retryable: a code may already
+    /// be on its way, and sending again would send a second one. Ask the
+    /// recipient first.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self.kind(),
             ErrorKind::SendCooldown
                 | ErrorKind::Server
-                | ErrorKind::OutcomeUnknown
                 | ErrorKind::Timeout
                 | ErrorKind::Connection
         )
@@ -299,6 +336,7 @@ mod tests {
                 Error::OutcomeUnknown {
                     status: 502,
                     message: None,
+                    cause: None,
                 },
                 "outcome_unknown",
             ),
@@ -306,6 +344,7 @@ mod tests {
             (
                 Error::Connection {
                     message: "x".into(),
+                    cause: None,
                 },
                 "connection",
             ),
@@ -323,12 +362,24 @@ mod tests {
         let err = Error::OutcomeUnknown {
             status: 504,
             message: None,
+            cause: None,
         };
         assert!(
             err.to_string().contains("a code may have been sent"),
             "{err}"
         );
         assert_eq!(err.status(), Some(504));
+        assert!(!err.is_retryable());
+        let no_answer = Error::OutcomeUnknown {
+            status: 0,
+            message: None,
+            cause: None,
+        };
+        assert_eq!(no_answer.status(), None);
+        let text = no_answer.to_string();
+        assert!(text.contains("no answer came back"), "{text}");
+        assert!(!text.contains("HTTP 0"), "{text}");
+        assert!(!no_answer.is_retryable());
     }
 
     #[test]

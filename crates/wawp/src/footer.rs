@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::chars;
+
 /// The longest footer accepted, in UTF-16 code units (see [`Footer`]).
 pub const MAX_FOOTER_CHARS: usize = 200;
 
@@ -10,11 +12,14 @@ pub const MAX_FOOTER_CHARS: usize = 200;
 /// [`MAX_FOOTER_CHARS`] long.
 ///
 /// Parsing refuses (with a [`FooterReason`]):
-/// - blank footers, including ones made only of spaces and invisible marks
-///   (U+200B–U+200F, U+061C, U+2060, U+FEFF);
-/// - control characters, line and paragraph separators (U+2028, U+2029)
-///   and the bidi embedding, override and isolate characters (U+202A–U+202E,
-///   U+2066–U+2069) that make text read differently than it is;
+/// - blank footers: no visible character, only Unicode `White_Space`,
+///   `Default_Ignorable_Code_Point` (zero-width and bidi marks, U+00AD,
+///   the Hangul fillers U+3164, U+115F, U+1160, U+FFA0, ...), the Braille
+///   blank U+2800 and U+180E;
+/// - control characters, line and paragraph separators (U+2028, U+2029),
+///   the bidi embedding, override and isolate characters (U+202A–U+202E,
+///   U+2066–U+2069) that make text read differently than it is, and the
+///   tag characters (U+E0000–U+E007F) that carry hidden text;
 /// - more than [`MAX_FOOTER_CHARS`] **UTF-16 code units**. Wawp does not
 ///   document how it counts; UTF-16 units are how WhatsApp's own APIs (and
 ///   JavaScript) measure text, and never fewer than the characters, so a
@@ -72,7 +77,7 @@ impl TryFrom<String> for Footer {
 }
 
 fn check(footer: &str) -> Result<(), InvalidFooter> {
-    let reason = if footer.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+    let reason = if footer.chars().all(chars::is_blank) {
         FooterReason::Blank
     } else if footer.chars().any(is_forbidden) {
         FooterReason::ControlCharacter
@@ -89,16 +94,9 @@ fn check(footer: &str) -> Result<(), InvalidFooter> {
     Err(InvalidFooter { reason })
 }
 
-/// Marks that take no space: alone they make a footer that looks empty.
-fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{200B}'..='\u{200F}' | '\u{061C}' | '\u{2060}' | '\u{FEFF}'
-    )
-}
-
 fn is_forbidden(c: char) -> bool {
     c.is_control()
+        || chars::is_tag(c)
         || matches!(
             c,
             '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
@@ -119,7 +117,8 @@ pub enum FooterReason {
         max: usize,
     },
     /// Contains control characters (line breaks, tabs, ...), line or
-    /// paragraph separators, or text-direction overrides.
+    /// paragraph separators, text-direction overrides or hidden tag
+    /// characters.
     ControlCharacter,
 }
 
@@ -127,14 +126,14 @@ impl fmt::Display for FooterReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FooterReason::Blank => f.write_str(
-                "it is empty or only spaces and invisible marks; leave the footer out instead",
+                "it has no visible character (only spaces, blanks or invisible marks); leave the footer out instead",
             ),
             FooterReason::TooLong { chars, max } => write!(
                 f,
                 "it is {chars} characters long (UTF-16 units; emoji count 2); keep it to {max} or fewer"
             ),
             FooterReason::ControlCharacter => f.write_str(
-                "it contains control, line-separator or text-direction characters (line breaks, tabs, bidi overrides); use plain single-line text",
+                "it contains control, line-separator, text-direction or hidden tag characters (line breaks, tabs, bidi overrides, U+E0000 tags); use plain single-line text",
             ),
         }
     }
@@ -196,6 +195,31 @@ mod tests {
         ] {
             assert_eq!(reason(footer), FooterReason::Blank, "{footer:?}");
         }
+    }
+
+    #[test]
+    fn blank_look_alikes_and_hidden_tags_are_refused() {
+        for footer in [
+            "\u{3164}",
+            "\u{3164}\u{3164}",
+            "\u{115F}\u{1160}",
+            "\u{FFA0}",
+            "\u{2800}\u{2800}",
+            "\u{00AD}",
+            "\u{180E}",
+            "\u{3000}\u{2800}\u{00AD}",
+            "\u{E0041}\u{E0042}",
+        ] {
+            assert_eq!(reason(footer), FooterReason::Blank, "{footer:?}");
+        }
+        assert_eq!(
+            reason("Acme\u{E0041}\u{E0042}"),
+            FooterReason::ControlCharacter
+        );
+        assert_eq!(reason("Acme\u{E007F}"), FooterReason::ControlCharacter);
+        assert!("Acme\u{2800}Inc".parse::<Footer>().is_ok());
+        let message = "\u{3164}".parse::<Footer>().unwrap_err().to_string();
+        assert!(message.contains("visible"), "{message}");
     }
 
     #[test]

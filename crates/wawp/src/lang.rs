@@ -120,9 +120,7 @@ impl FromStr for Lang {
         if (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase()) {
             Ok(Lang::Other(OtherLang(code)))
         } else {
-            Err(InvalidLang {
-                input: s.chars().take(16).collect(),
-            })
+            Err(InvalidLang { _private: () })
         }
     }
 }
@@ -139,14 +137,15 @@ impl OtherLang {
     }
 }
 
-/// A language code that is not 2 or 3 ASCII letters.
+/// A language code that is not 2 or 3 ASCII letters. The input is not
+/// repeated: a mistyped argument may be a phone number or a token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid language code {input:?}: use a 2- or 3-letter code such as \"en\" or \"ar\" (documented: {})",
+    "invalid language code: use a 2- or 3-letter code such as \"en\" or \"ar\" (documented: {})",
     documented_codes()
 )]
 pub struct InvalidLang {
-    input: String,
+    _private: (),
 }
 
 /// The documented codes, comma-separated, for messages.
@@ -188,6 +187,10 @@ mod tests {
         for bad in ["", "e", "english", "e1", "en-US", "ع"] {
             let err = bad.parse::<Lang>().unwrap_err();
             assert!(err.to_string().contains("\"en\""), "{err}");
+        }
+        for secret in ["+201234567890", "tok_SECRET_9f8e", "201234567890"] {
+            let err = secret.parse::<Lang>().unwrap_err();
+            assert!(!format!("{err} {err:?}").contains(&secret[..5]), "{err}");
         }
     }
 }

@@ -55,11 +55,7 @@
 //!   appear in `Debug` output, error messages or traces. The token travels
 //!   in an `Authorization: Bearer` header ([`Transport::Post`], the
 //!   default) and is kept in a `secrecy` type, as are codes. Server text
-//!   (error messages, `job_id`, success messages) is scrubbed of the token
-//!   (also percent-encoded), the code and the number (also written with
-//!   spaces, dashes or brackets) *before* it is cut to 200 characters; a
-//!   message that still holds the token in a form that cannot be isolated
-//!   (e.g. split by HTML tags) is withheld whole.
+//!   follows the rule below.
 //! - **Body cap**: no answer body is read beyond [`MAX_BODY_BYTES`]; a
 //!   larger one fails with [`Error::BodyTooLarge`].
 //! - **Proxies**: a loopback base URL never goes through a proxy. For the
@@ -68,11 +64,35 @@
 //! - **Masking**: a [`PhoneNumber`] displays as its country code and at
 //!   most its last 4 digits, never more than half of the national number.
 //! - **Retries**: only a connection that never opened (send and verify)
-//!   and a 503 on send are retried, so a retry never sends a second code
-//!   or spends a verify attempt; a 502/504 on send is
-//!   [`Error::OutcomeUnknown`]. Every call ends by its
-//!   [`RetryPolicy::deadline`]; a 429's `Retry-After` is kept within 1 s
-//!   and 1 hour.
+//!   is retried, so a retry never sends a second code or spends a verify
+//!   attempt; a 503 on send only if you opt in with
+//!   [`RetryPolicy::retry_send_on_unavailable`]. Any send failure after the
+//!   request may have been written (a cut body, a reset, a timeout,
+//!   502/503/504) is [`Error::OutcomeUnknown`], never
+//!   [`Error::is_retryable`]. Every call ends by its
+//!   [`RetryPolicy::deadline`] (at most [`MAX_DEADLINE`]; configuration
+//!   never panics); a 429's `Retry-After` is kept within 1 s and 1 hour.
+//!
+//! **Server text is data.** Everything the server says (error bodies,
+//! `job_id`, success messages, network-library messages) reaches `Display`,
+//! `Debug`, logs and your accessors only through one rule. At most 4,096
+//! characters are read; percent-encoding (nested), HTML character references and JSON `\u` escapes are decoded
+//! *first*; then every control and format character (Unicode Cc, Cf,
+//! default-ignorables, bidi controls, tag characters) is dropped, whitespace
+//! becomes one space, and only printable ASCII, letters of any script and a
+//! few punctuation marks are kept; then whatever could still carry a secret is
+//! withheld, compared case-insensitively across separators, markup and the
+//! removed invisibles: any 8 letters or digits in a row of the access token
+//! (`[redacted]`), the full number (shown masked) or any 5 of its digits in a
+//! row, any 4 digits in a row of the code being verified (`[code]`), on send,
+//! where the client does not know the code, any run of 6 or more digits, and
+//! any base64-looking run that decodes to one of these (`[withheld]`). Why: a
+//! server or proxy that echoes a request can do so in any encoding, and
+//! listing the forms a secret can take cannot win; so the rule withholds too
+//! much rather than too little (a date or a long number in a send's error
+//! message goes too). Messages are then cut to 200 characters, a `job_id` to
+//! 128 (ending in `…`). The raw body is reachable only through the `raw`
+//! feature.
 //!
 //! # Tracing
 //!
@@ -95,17 +115,21 @@
 //! process-wide default.
 
 mod builder;
+
 mod call;
+mod cause;
+mod chars;
 mod client;
 mod code;
+mod decode;
 mod error;
+mod failure;
 mod footer;
 mod http;
 mod lang;
 mod phone;
 mod response;
 mod retry;
-mod scrub;
 mod send;
 #[cfg(feature = "serde")]
 mod serde_impls;
@@ -114,16 +138,18 @@ mod summary;
 mod test_support;
 mod tls;
 mod transport;
+mod untrusted;
 mod verify;
 
 pub use builder::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use cause::Cause;
 pub use client::Client;
 pub use code::{InvalidCode, OtpCode};
 pub use error::{BuildError, Error, ErrorKind};
 pub use footer::{Footer, FooterReason, InvalidFooter, MAX_FOOTER_CHARS};
 pub use lang::{InvalidLang, Lang, OtherLang, documented_codes};
 pub use phone::{InvalidPhone, PhoneNumber, PhoneReason};
-pub use retry::{DEFAULT_DEADLINE, RetryPolicy};
+pub use retry::{DEFAULT_DEADLINE, MAX_DEADLINE, RetryPolicy};
 pub use send::{SendOtp, SentOtp};
 pub use transport::Transport;
 pub use verify::{VerifiedOtp, VerifyOtp, VerifyOutcome};

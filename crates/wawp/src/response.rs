@@ -1,7 +1,6 @@
 //! The generated client's raw result → a value, a refusal (a status with
 //! its scrubbed message) or a [`Failure`]; and refusals → typed errors.
 
-use std::error::Error as _;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -9,10 +8,10 @@ use reqwest::header::{CONTENT_LENGTH, HeaderMap};
 use wawp_openapi::types::ErrorBody;
 use wawp_openapi::{BodyTooLarge, Record, ResponseValue};
 
-use crate::retry::{Failure, Op};
-use crate::scrub::Redactor;
+use crate::retry::Failure;
 use crate::summary::{self, truncate};
-use crate::{Error, MAX_BODY_BYTES};
+use crate::untrusted::Redactor;
+use crate::{Cause, Error, MAX_BODY_BYTES};
 
 type RawError = wawp_openapi::Error<ErrorBody>;
 
@@ -104,7 +103,7 @@ pub(crate) async fn read<T>(
         Err(RawError::UnexpectedResponse(response)) => {
             let status = response.status();
             let headers = response.headers().clone();
-            let bytes = read_capped(response).await?;
+            let bytes = read_capped(response, redactor).await?;
             if status.is_success() {
                 return match parse(&bytes) {
                     Some(value) => Ok(Answer::Success(status.as_u16(), value)),
@@ -116,14 +115,20 @@ pub(crate) async fn read<T>(
             }
             Ok(Answer::Refused(refusal(status, &headers, &bytes, redactor)))
         }
-        Err(RawError::CommunicationError(e)) => Err(network_failure(e, redactor, true)),
+        Err(RawError::CommunicationError(e)) => Err(network_failure(e, redactor, None)),
         Err(RawError::ResponseBodyError(e) | RawError::InvalidUpgrade(e)) => {
-            Err(network_failure(e, redactor, false))
+            // The answer's head arrived: the request was written.
+            let answered = Some(record.status().map_or(0, |s| s.as_u16()));
+            Err(network_failure(e, redactor, answered))
         }
-        Err(RawError::InvalidRequest(_) | RawError::Custom(_)) => Err(Error::Connection {
-            message: "the request could not be built from this configuration".to_owned(),
-        }
-        .into()),
+        Err(RawError::InvalidRequest(_) | RawError::Custom(_)) => Err(Failure {
+            not_sent: true,
+            ..Error::Connection {
+                message: "the request could not be built from this configuration".to_owned(),
+                cause: None,
+            }
+            .into()
+        }),
     }
 }
 
@@ -145,8 +150,9 @@ fn refusal(
 }
 
 /// The error for a refusal that is not an operation's own outcome: 401,
-/// 429 on send, 5xx, redirects and other 4xx.
-pub(crate) fn refusal_error(op: Op, refusal: Refusal) -> Failure {
+/// 429 on send, 5xx, redirects and other 4xx. (A send's 502–504 becomes
+/// [`Error::OutcomeUnknown`] in [`Failure::for_send`].)
+pub(crate) fn refusal_error(refusal: Refusal) -> Failure {
     let Refusal {
         status,
         retry_after,
@@ -158,10 +164,6 @@ pub(crate) fn refusal_error(op: Op, refusal: Refusal) -> Failure {
         401 => Error::Unauthorized { message },
         429 => Error::SendCooldown {
             retry_after: retry_after.map_or(DEFAULT_SEND_COOLDOWN, clamp_retry_after),
-        },
-        502 | 504 if op == Op::Send => Error::OutcomeUnknown {
-            status: code,
-            message,
         },
         500..=599 => Error::Server {
             status: code,
@@ -181,6 +183,7 @@ pub(crate) fn refusal_error(op: Op, refusal: Refusal) -> Failure {
     Failure {
         error,
         not_sent: false,
+        answered: None,
         retry_after: if status.is_server_error() {
             retry_after
         } else {
@@ -189,18 +192,23 @@ pub(crate) fn refusal_error(op: Op, refusal: Refusal) -> Failure {
     }
 }
 
-fn network_failure(e: reqwest::Error, redactor: &Redactor<'_>, before_response: bool) -> Failure {
-    let not_sent = before_response && e.is_connect();
+/// A transport failure; `answered` is the status when the answer's head
+/// had arrived.
+fn network_failure(e: reqwest::Error, redactor: &Redactor<'_>, answered: Option<u16>) -> Failure {
+    let not_sent = answered.is_none() && e.is_connect();
     let error = if e.is_timeout() {
         Error::Timeout
     } else {
+        let cause = Cause::new(e);
         Error::Connection {
-            message: truncate(redactor.scrub(&describe_reqwest(e))),
+            message: truncate(redactor.scrub(&cause.describe())),
+            cause: Some(cause),
         }
     };
     Failure {
         error,
         not_sent,
+        answered,
         retry_after: None,
     }
 }
@@ -208,22 +216,15 @@ fn network_failure(e: reqwest::Error, redactor: &Redactor<'_>, before_response: 
 /// A reqwest error and its causes as one line, without the request URL
 /// (which holds the token with [`crate::Transport::Query`]).
 pub(crate) fn describe_reqwest(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if parts.last() != Some(&text) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
+    Cause::new(e).describe()
 }
 
 /// The body, at most [`MAX_BODY_BYTES`]: a larger declared length is
 /// refused before reading, a longer stream stops at the cap.
-async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Failure> {
+async fn read_capped(
+    mut response: reqwest::Response,
+    redactor: &Redactor<'_>,
+) -> Result<Vec<u8>, Failure> {
     let status = response.status().as_u16();
     let too_large = || Failure::from(Error::BodyTooLarge { status });
     let declared = response
@@ -244,7 +245,11 @@ async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Failure
             }
             Ok(None) => return Ok(bytes),
             Err(e) if e.is_timeout() => return Err(Error::Timeout.into()),
-            // A body cut short still tells what it began with.
+            // A success cut short is no success: on send, a code may be out.
+            Err(e) if (200..300).contains(&status) => {
+                return Err(network_failure(e, redactor, Some(status)));
+            }
+            // A refusal cut short still tells what it began with.
             Err(_) => return Ok(bytes),
         }
     }

@@ -4,23 +4,24 @@
 use std::time::Duration;
 
 use crate::Error;
+pub(crate) use crate::failure::Failure;
 
 /// How the client retries failed calls.
 ///
-/// Only failures where the request provably never reached Wawp's
-/// application are retried, so a retry can never send a second code or use
-/// a second verify attempt:
+/// Only failures where the request provably never reached Wawp are
+/// retried, so a retry can never send a second code or use a second verify
+/// attempt: a connection that could not be opened (the request never
+/// left), for send and verify.
 ///
-/// - a connection that could not be opened (the request never left), for
-///   send and verify;
-/// - HTTP 503 on **send** (the service refused the request unprocessed).
-///
-/// A 502 or 504 on send is *not* retried: the gateway may have passed the
-/// request on, and a code may have gone out; the call fails with
-/// [`Error::OutcomeUnknown`] instead. A 429 is never retried (waiting out a
-/// cooldown is the caller's decision), a verify that reached the server is
-/// never repeated (each try uses one of the recipient's 5 attempts), and
-/// timeouts are not retried (the request may have arrived).
+/// Once a send request may have been written, any failure (a cut body, a
+/// reset, a timeout, HTTP 502/503/504, a body over the cap on those
+/// statuses) is [`Error::OutcomeUnknown`] and is *not* retried: a code may
+/// have gone out. A 503 on send is retried only when you opt in with
+/// [`retry_send_on_unavailable`](RetryPolicy::retry_send_on_unavailable).
+/// A 429 is never retried (waiting out a cooldown is the caller's
+/// decision), a verify that reached the server is never repeated (each try
+/// uses one of the recipient's 5 attempts), and timeouts are not retried
+/// (the request may have arrived).
 ///
 /// Between tries the client waits an exponentially growing delay
 /// (`base_delay`, `2 × base_delay`, ...) with random jitter, never more than
@@ -44,17 +45,30 @@ use crate::Error;
 /// assert_eq!(patient.attempts(), 5);
 /// assert_eq!(RetryPolicy::none().attempts(), 1);
 /// ```
+///
+/// With the `serde` feature a policy deserializes through the same setters,
+/// so `max_attempts: 0` is 1 and a huge `deadline` is capped, as above.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(from = "crate::serde_impls::RetryFields")
+)]
 pub struct RetryPolicy {
     max_attempts: u32,
     base_delay: Duration,
     max_delay: Duration,
     deadline: Duration,
+    #[cfg_attr(feature = "serde", serde(default))]
+    retry_send_on_unavailable: bool,
 }
 
 /// The default [`RetryPolicy::deadline`].
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+
+/// The longest [`RetryPolicy::deadline`] (and delay) kept: one day. A
+/// longer one is cut to it rather than overflow a clock.
+pub const MAX_DEADLINE: Duration = Duration::from_secs(24 * 3600);
 
 impl Default for RetryPolicy {
     /// 3 attempts in total, 250 ms base delay, 5 s maximum delay, 30 s
@@ -65,6 +79,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(5),
             deadline: DEFAULT_DEADLINE,
+            retry_send_on_unavailable: false,
         }
     }
 }
@@ -85,23 +100,46 @@ impl RetryPolicy {
         self
     }
 
-    /// The delay before the first retry; it doubles for each further one.
+    /// The delay before the first retry; it doubles for each further one
+    /// (at most [`MAX_DEADLINE`]).
     pub fn base_delay(mut self, delay: Duration) -> Self {
-        self.base_delay = delay;
+        self.base_delay = delay.min(MAX_DEADLINE);
         self
     }
 
-    /// The longest single wait, also the cap for a `Retry-After` header.
+    /// The longest single wait, also the cap for a `Retry-After` header
+    /// (at most [`MAX_DEADLINE`]).
     pub fn max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
+        self.max_delay = delay.min(MAX_DEADLINE);
         self
     }
 
     /// The longest a whole call may take, all attempts and waits included
-    /// (default [`DEFAULT_DEADLINE`]; zero is treated as 1 ms).
+    /// (default [`DEFAULT_DEADLINE`]; zero is treated as 1 ms, more than
+    /// [`MAX_DEADLINE`] as [`MAX_DEADLINE`]).
     pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline.max(Duration::from_millis(1));
+        self.deadline = deadline.clamp(Duration::from_millis(1), MAX_DEADLINE);
         self
+    }
+
+    /// Whether a send answered HTTP 503 is tried again (default `false`).
+    ///
+    /// Wawp itself answers 503 without taking the request on, so a retry
+    /// is safe when nothing stands between you and Wawp. A gateway or load
+    /// balancer in front of it may instead forward the send, lose Wawp's
+    /// answer and reply 503 itself: then the first send went out, a retry
+    /// sends a second code (or fails with [`Error::SendCooldown`] while the
+    /// recipient already has one). Turn this on only when you know no such
+    /// gateway is in the path. Without it (and when retries run out) the
+    /// 503 is [`Error::OutcomeUnknown`].
+    pub fn retry_send_on_unavailable(mut self, retry: bool) -> Self {
+        self.retry_send_on_unavailable = retry;
+        self
+    }
+
+    /// Whether a send answered HTTP 503 is tried again.
+    pub fn retries_send_on_unavailable(&self) -> bool {
+        self.retry_send_on_unavailable
     }
 
     /// Total attempts per call, the first one included.
@@ -125,7 +163,9 @@ impl RetryPolicy {
         remaining: Duration,
     ) -> Option<Duration> {
         let safe = failure.not_sent
-            || (op == Op::Send && matches!(failure.error, Error::Server { status: 503, .. }));
+            || (op == Op::Send
+                && self.retry_send_on_unavailable
+                && matches!(failure.error, Error::OutcomeUnknown { status: 503, .. }));
         if !safe || attempt >= self.max_attempts {
             return None;
         }
@@ -144,8 +184,29 @@ impl RetryPolicy {
         // spread out but never retry immediately.
         let half = ceiling / 2;
         let jitter_nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-        half + Duration::from_nanos(rand::random_range(0..=jitter_nanos))
+        let jitter = match jitter_nanos.checked_add(1) {
+            Some(range) => random_u64() % range,
+            None => random_u64(),
+        };
+        half + Duration::from_nanos(jitter)
     }
+}
+
+/// A random number good enough to spread retries (not for secrets):
+/// std's `RandomState` is seeded per process from the OS and its keys
+/// change with every call; the time and a counter are mixed in as well.
+fn random_u64() -> u64 {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(now.as_nanos());
+    }
+    hasher.finish()
 }
 
 /// The two operations, as far as retrying is concerned.
@@ -153,26 +214,6 @@ impl RetryPolicy {
 pub(crate) enum Op {
     Send,
     Verify,
-}
-
-/// A failed attempt, with what the retry decision needs.
-#[derive(Debug)]
-pub(crate) struct Failure {
-    pub(crate) error: Error,
-    /// The request certainly never reached the server.
-    pub(crate) not_sent: bool,
-    /// `Retry-After` of a 5xx.
-    pub(crate) retry_after: Option<Duration>,
-}
-
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        Failure {
-            error,
-            not_sent: false,
-            retry_after: None,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -188,26 +229,36 @@ mod tests {
     }
 
     #[test]
-    fn only_unsent_requests_and_send_503s_are_retried() {
+    fn only_unsent_requests_and_opted_in_send_503s_are_retried() {
         let policy = RetryPolicy::default();
         let long = Duration::from_secs(60);
-        assert!(policy.next_delay(Op::Send, &server(503), 1, long).is_some());
+        let unavailable = server(503).for_send();
         assert!(
-            policy
+            matches!(unavailable.error, Error::OutcomeUnknown { status: 503, .. }),
+            "{unavailable:?}"
+        );
+        assert!(policy.next_delay(Op::Send, &unavailable, 1, long).is_none());
+        let opted_in = policy.retry_send_on_unavailable(true);
+        assert!(opted_in.retries_send_on_unavailable());
+        assert!(
+            opted_in
+                .next_delay(Op::Send, &unavailable, 1, long)
+                .is_some()
+        );
+        assert!(
+            opted_in
                 .next_delay(Op::Verify, &server(503), 1, long)
                 .is_none()
         );
         for status in [500, 502, 504] {
-            assert!(
-                policy
-                    .next_delay(Op::Send, &server(status), 1, long)
-                    .is_none()
-            );
+            let failure = server(status).for_send();
+            assert!(opted_in.next_delay(Op::Send, &failure, 1, long).is_none());
         }
         let refused = Failure {
             not_sent: true,
             ..Failure::from(Error::Connection {
                 message: "refused".into(),
+                cause: None,
             })
         };
         assert!(policy.next_delay(Op::Verify, &refused, 1, long).is_some());
@@ -216,8 +267,10 @@ mod tests {
 
     #[test]
     fn no_retry_whose_wait_reaches_the_deadline() {
-        let policy = RetryPolicy::default().base_delay(Duration::from_secs(4));
-        let failure = server(503);
+        let policy = RetryPolicy::default()
+            .base_delay(Duration::from_secs(4))
+            .retry_send_on_unavailable(true);
+        let failure = server(503).for_send();
         assert!(
             policy
                 .next_delay(Op::Send, &failure, 1, Duration::from_secs(1))
@@ -252,6 +305,17 @@ mod tests {
     }
 
     #[test]
+    fn jitter_spreads_delays() {
+        let policy = RetryPolicy::default()
+            .base_delay(Duration::from_secs(1))
+            .max_delay(Duration::from_secs(1));
+        let delays: std::collections::HashSet<Duration> =
+            (0..32).map(|_| policy.delay(1, None)).collect();
+        // 32 draws from half a second of nanoseconds: all but never equal.
+        assert!(delays.len() > 16, "{delays:?}");
+    }
+
+    #[test]
     fn retry_after_wins_but_is_capped() {
         let policy = RetryPolicy::default().max_delay(Duration::from_secs(2));
         assert_eq!(
@@ -267,5 +331,18 @@ mod tests {
     #[test]
     fn zero_attempts_means_one() {
         assert_eq!(RetryPolicy::default().max_attempts(0).attempts(), 1);
+    }
+
+    #[test]
+    fn huge_durations_are_capped_not_overflowed() {
+        let policy = RetryPolicy::default()
+            .deadline(Duration::MAX)
+            .base_delay(Duration::MAX)
+            .max_delay(Duration::MAX);
+        assert_eq!(policy.total_time(), MAX_DEADLINE);
+        for attempt in [1, 2, 40, u32::MAX] {
+            assert!(policy.delay(attempt, None) <= MAX_DEADLINE);
+            assert!(policy.delay(attempt, Some(Duration::MAX)) <= MAX_DEADLINE);
+        }
     }
 }

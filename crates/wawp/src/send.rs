@@ -14,8 +14,8 @@ use crate::call::{self, Attempt, Done};
 use crate::client::Inner;
 use crate::response::{self, Answer};
 use crate::retry::Op;
-use crate::scrub::Redactor;
 use crate::summary::truncate;
+use crate::untrusted::Redactor;
 use crate::{Client, Error, Footer, Lang, PhoneNumber, Transport};
 
 /// A send request: set options, then `.await` it.
@@ -75,8 +75,9 @@ impl<'a> IntoFuture for SendOtp<'a> {
 
 /// Wawp accepted the send: the code is on its way.
 ///
-/// `job_id` and `message` are server text, scrubbed of the number and the
-/// token like every other.
+/// `job_id` and `message` are server text, cleaned by the crate's rule for
+/// untrusted text like every other (see the crate docs, *Safety*); a
+/// `job_id` over 128 characters is cut and ends in `…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
@@ -181,12 +182,12 @@ async fn attempt(inner: &Inner, req: &SendOtp<'_>, redactor: &Redactor<'_>) -> A
             Ok((
                 status,
                 SentOtp {
-                    job_id: redactor.scrub(&body.job_id),
+                    job_id: redactor.job_id(&body.job_id),
                     expires_in,
                     message: truncate(redactor.scrub(&body.message)),
                 },
             ))
         }
-        Answer::Refused(refusal) => Err(response::refusal_error(Op::Send, refusal)),
+        Answer::Refused(refusal) => Err(response::refusal_error(refusal)),
     }
 }

@@ -14,8 +14,8 @@ use crate::call::{self, Attempt, Done};
 use crate::client::Inner;
 use crate::response::{self, Answer, Refusal, clamp_retry_after};
 use crate::retry::Op;
-use crate::scrub::Redactor;
 use crate::summary::truncate;
+use crate::untrusted::Redactor;
 use crate::{Client, Error, OtpCode, PhoneNumber, Transport};
 
 /// A verify request: set options, then `.await` it.
@@ -232,7 +232,7 @@ async fn attempt(
             let status = refusal.status.as_u16();
             match classify(refusal) {
                 Ok(outcome) => Ok((status, outcome)),
-                Err(refusal) => Err(response::refusal_error(Op::Verify, refusal)),
+                Err(refusal) => Err(response::refusal_error(refusal)),
             }
         }
     }

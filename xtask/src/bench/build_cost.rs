@@ -23,6 +23,33 @@ pub struct ColdBuild {
     pub seconds: f64,
     /// Crates compiled (cargo's `Compiling` lines).
     pub crates: usize,
+    /// What the build is, for the ratio of the consumer to the floor.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// Packages in the dependency tree (`name@version`, normal and build
+    /// dependencies, the package itself included), where counted.
+    #[serde(default)]
+    pub tree: Option<usize>,
+}
+
+/// Which of the cold builds a [`ColdBuild`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The one-line consumer of `wawp`.
+    Consumer,
+    /// The one-line consumer of reqwest with `wawp`'s TLS features: what
+    /// any HTTPS client costs, the floor the consumer is measured against.
+    Floor,
+    /// The whole workspace.
+    Workspace,
+}
+
+impl BuildTimes {
+    /// The build with `role`, if measured.
+    pub fn get(&self, role: Role) -> Option<&ColdBuild> {
+        self.builds.iter().find(|b| b.role == Some(role))
+    }
 }
 
 /// What `--mode build-times` measured.
@@ -35,49 +62,166 @@ pub struct BuildTimes {
 }
 
 const CONSUMER_MAIN: &str = "fn main() { let _ = wawp::Client::builder(); }\n";
+/// The floor: reqwest with the features `wawp` turns on (workspace
+/// `reqwest` entry), rustls with `wawp`'s default provider (ring) and the
+/// platform verifier `wawp` uses, and the same one line.
+const FLOOR_MAIN: &str = "fn main() { let _ = reqwest::Client::builder(); }\n";
+
+/// A one-line package in `dir` depending on `dependencies` (TOML lines),
+/// with the workspace's lock file so that it gets the same versions.
+fn one_line_package(
+    root: &Path,
+    dir: &Path,
+    name: &str,
+    dependencies: &str,
+    main: &str,
+) -> Result<()> {
+    std::fs::create_dir_all(dir.join("src"))?;
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [dependencies]\n{dependencies}\n[workspace]\n"
+        ),
+    )?;
+    std::fs::write(dir.join("src/main.rs"), main)?;
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))?;
+    Ok(())
+}
+
+/// Packages (`name@version`) in `dir`'s normal and build dependency tree.
+fn tree_size(dir: &Path) -> Result<usize> {
+    let output = cargo(dir)
+        .args([
+            "tree",
+            "--offline",
+            "-e",
+            "normal,build",
+            "--prefix",
+            "none",
+        ])
+        .args(["--format", "{p}"])
+        .output()
+        .context("cannot run cargo tree")?;
+    if !output.status.success() {
+        bail!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let packages: std::collections::BTreeSet<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        // `name v1.2.3 (/path)` or with ` (*)`: keep name and version.
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            Some(format!("{}@{}", words.next()?, words.next()?))
+        })
+        .collect();
+    Ok(packages.len())
+}
 
 /// Measures the cold builds (each in a fresh target directory); the
 /// consumer's is saved as soon as it is measured.
 pub fn cold(root: &Path, provenance: Provenance) -> Result<BuildTimes> {
     let scratch = tempfile::tempdir()?;
-    // A one-line consumer of `wawp` as a path dependency, with the
-    // workspace's lock file so that it gets the same versions.
     let consumer = scratch.path().join("consumer");
-    std::fs::create_dir_all(consumer.join("src"))?;
-    std::fs::write(
-        consumer.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"wawp-consumer\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-             [dependencies]\nwawp = {{ path = {:?} }}\n\n[workspace]\n",
+    one_line_package(
+        root,
+        &consumer,
+        "wawp-consumer",
+        &format!(
+            "wawp = {{ path = {:?} }}\n",
             root.join("crates/wawp").display().to_string()
         ),
+        CONSUMER_MAIN,
     )?;
-    std::fs::write(consumer.join("src/main.rs"), CONSUMER_MAIN)?;
-    std::fs::copy(root.join("Cargo.lock"), consumer.join("Cargo.lock"))?;
+    let floor = scratch.path().join("floor");
+    one_line_package(
+        root,
+        &floor,
+        "reqwest-consumer",
+        &floor_dependencies(root)?,
+        FLOOR_MAIN,
+    )?;
     let mut measured = BuildTimes {
         provenance,
         builds: Vec::new(),
     };
+    // The consumer and the floor one after the other, in one run, so that
+    // the ratio compares builds on the same machine under the same load.
     eprintln!("cold release build of a one-line consumer of wawp…");
-    measured.builds.push(timed(
+    let mut build = timed(
         "`wawp` as a dependency: a one-line consumer (`fn main` calling `wawp::Client::builder()`), path dependency",
         "cargo build --release --offline",
         cargo(&consumer)
             .args(["build", "--release", "--offline"])
             .env("CARGO_TARGET_DIR", scratch.path().join("consumer-target")),
-    )?);
+    )?;
+    build.role = Some(Role::Consumer);
+    build.tree = Some(tree_size(&consumer)?);
+    measured.builds.push(build);
+    eprintln!("cold release build of a one-line consumer of reqwest (the floor)…");
+    let mut build = timed(
+        "the floor: a one-line consumer of reqwest (`reqwest::Client::builder()`) with `wawp`'s reqwest features, rustls with ring and the platform verifier",
+        "cargo build --release --offline",
+        cargo(&floor)
+            .args(["build", "--release", "--offline"])
+            .env("CARGO_TARGET_DIR", scratch.path().join("floor-target")),
+    )?;
+    build.role = Some(Role::Floor);
+    build.tree = Some(tree_size(&floor)?);
+    measured.builds.push(build);
     // Saved now: the workspace build below is long.
     results::save(root, "build-times", &measured)?;
     eprintln!("cold release build of the whole workspace…");
-    measured.builds.push(timed(
+    let mut build = timed(
         "the whole workspace (every crate, bench and xtask included)",
         "cargo build --workspace --release --locked",
         cargo(root)
             .args(["build", "--workspace", "--release", "--locked"])
             .env("CARGO_TARGET_DIR", scratch.path().join("workspace-target")),
-    )?);
+    )?;
+    build.role = Some(Role::Workspace);
+    measured.builds.push(build);
     measured.provenance = measured.provenance.finish();
     Ok(measured)
+}
+
+/// The floor's dependency lines: reqwest, rustls and the platform verifier
+/// as the workspace's Cargo.toml declares them (so they follow any change
+/// there), rustls with `wawp`'s default provider.
+fn floor_dependencies(root: &Path) -> Result<String> {
+    let manifest: toml::Table = std::fs::read_to_string(root.join("Cargo.toml"))?.parse()?;
+    let deps = manifest
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"))
+        .and_then(|d| d.as_table())
+        .context("Cargo.toml has no [workspace.dependencies]")?;
+    let mut lines = String::new();
+    for name in ["reqwest", "rustls", "rustls-platform-verifier"] {
+        let mut entry = match deps
+            .get(name)
+            .with_context(|| format!("no workspace entry {name}"))?
+        {
+            toml::Value::String(version) => {
+                let mut t = toml::Table::new();
+                t.insert("version".into(), toml::Value::String(version.clone()));
+                t
+            }
+            toml::Value::Table(t) => t.clone(),
+            other => bail!("unexpected workspace entry for {name}: {other}"),
+        };
+        if name == "rustls" {
+            let features = entry
+                .entry("features")
+                .or_insert_with(|| toml::Value::Array(Vec::new()));
+            if let toml::Value::Array(list) = features {
+                list.push(toml::Value::String("ring".into()));
+            }
+        }
+        lines.push_str(&format!("{name} = {}\n", toml::Value::Table(entry)));
+    }
+    Ok(lines)
 }
 
 fn timed(what: &str, shown: &str, command: &mut Command) -> Result<ColdBuild> {
@@ -95,6 +239,8 @@ fn timed(what: &str, shown: &str, command: &mut Command) -> Result<ColdBuild> {
         command: shown.into(),
         seconds,
         crates: compiled(&stderr),
+        role: None,
+        tree: None,
     })
 }
 

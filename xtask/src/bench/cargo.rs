@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 
 /// `cargo` (the one running xtask) in the workspace root.
 pub fn cargo(root: &Path) -> Command {
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let mut command = crate::cargo_command();
     command.current_dir(root);
     command
 }

@@ -6,7 +6,6 @@
 //! file changes.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use super::{Outcome, Paths, run};
 
@@ -106,8 +105,7 @@ fn an_added_optional_field_and_query_parameter_need_no_edit_outside_spec_and_gen
         "the query parameter is generated"
     );
 
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
+    let output = crate::cargo_command()
         .args(["check", "--workspace", "--all-targets"])
         .args(["--offline", "--locked"])
         .current_dir(&workspace)

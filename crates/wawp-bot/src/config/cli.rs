@@ -49,8 +49,16 @@ pub struct Cli {
     pub command: Option<CliCommand>,
 
     /// TOML file with any of the settings below (keys: the variable names in lower case, e.g. telegram_bot_token, wawp_bot_admins = [123, 456]).
-    #[arg(long, env = "WAWP_BOT_CONFIG", value_name = "FILE", global = true)]
+    #[arg(long, env = "WAWP_BOT_CONFIG", value_name = "FILE", global = true, value_parser = parse::config_path)]
     pub config: Option<PathBuf>,
+
+    /// Refuse to start (exit 2) if the --config file holds a secret and group or others may read it, instead of a warning.
+    #[arg(long, env = "WAWP_BOT_STRICT_PERMISSIONS", value_parser = BoolishValueParser::new(), num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", global = true)]
+    pub strict_permissions: Option<bool>,
+
+    /// Set after parsing: the --config file's mode when it holds a secret that group or others may read.
+    #[arg(skip)]
+    pub config_file_exposed: Option<u32>,
 
     /// The bot's token from @BotFather (not needed with --console).
     #[arg(long, env = "TELEGRAM_BOT_TOKEN", value_name = "TOKEN", value_parser = parse::bot_token)]
@@ -148,6 +156,8 @@ pub enum CliCommand {
         #[arg(value_name = "PATH")]
         to: PathBuf,
     },
+    /// Check every setting (flags, environment, --config file) and exit: 0 when the bot would start with them, 2 with the one-line error. Connects to nothing.
+    CheckConfig,
     /// Read the audit log.
     Audit {
         /// What to do with it.
@@ -159,10 +169,16 @@ pub enum CliCommand {
 /// `wawp-bot audit ...`.
 #[derive(Subcommand, Debug, Clone)]
 pub enum AuditCommand {
-    /// Print the audit rows written since DATE as CSV on stdout.
+    /// Print the audit rows written since DATE as CSV on stdout (cells a spreadsheet would evaluate start with ').
     Export {
         /// A date (2026-01-31, UTC midnight) or an RFC 3339 time (2026-01-31T12:00:00Z).
         #[arg(long, value_name = "DATE", value_parser = parse::since)]
         since: DateTime<Utc>,
+        /// Only rows written before this date or time (exclusive).
+        #[arg(long, value_name = "DATE", value_parser = parse::since)]
+        until: Option<DateTime<Utc>>,
+        /// Include the rows of dry runs (--sandbox), left out by default.
+        #[arg(long)]
+        include_dry_runs: bool,
     },
 }

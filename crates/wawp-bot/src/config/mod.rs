@@ -13,6 +13,7 @@
 //! read (or depend on) the real process environment.
 
 mod cli;
+mod error;
 pub mod parse;
 mod sources;
 #[cfg(test)]
@@ -25,18 +26,22 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use cli::{AuditCommand, Cli, CliCommand, LogFormat};
+pub use error::ConfigError;
+pub(crate) use error::invalid;
 pub use sources::EnvLookup;
 
-use crate::store::StoreTarget;
+use crate::store::{ExportFilter, Runs, StoreTarget};
 
 /// Telegram's Bot API server.
 pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
 /// Default audit database path.
 pub const DEFAULT_DB: &str = "wawp-bot.sqlite3";
+/// Default audit database path of `--sandbox` and `--console`: dry runs and
+/// first tries never mix with the real log.
+pub const DEFAULT_SANDBOX_DB: &str = "wawp-bot-sandbox.sqlite3";
 /// Default sends per admin per minute.
 pub const DEFAULT_SEND_LIMIT: NonZeroU32 = NonZeroU32::new(10).unwrap();
 /// Default replies per second of the whole bot, all replicas together (with
@@ -46,7 +51,8 @@ pub const DEFAULT_REPLY_RATE: NonZeroU32 = NonZeroU32::new(22).unwrap();
 pub const SEND_WINDOW: Duration = Duration::from_secs(60);
 /// Default maximum age of a command, in seconds.
 pub const DEFAULT_MAX_UPDATE_AGE: u64 = 120;
-/// Default time the in-flight commands get after SIGTERM (below systemd's 30 s).
+/// Default time the in-flight commands get after SIGTERM (below the unit's
+/// `TimeoutStopSec=25`).
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(20);
 /// Default webhook listen address: behind a TLS proxy on the same host.
 pub const DEFAULT_LISTEN: SocketAddr =
@@ -115,6 +121,9 @@ pub struct Config {
     pub audit_retention: Option<Duration>,
     /// Webhook mode; `None` is long polling.
     pub webhook: Option<WebhookSettings>,
+    /// The `--config` file's mode, when it holds a secret that group or
+    /// others may read (a WARN line at start).
+    pub config_file_exposed: Option<u32>,
 }
 
 /// What the command line asks for.
@@ -122,6 +131,8 @@ pub struct Config {
 pub enum Invocation {
     /// Run the bot.
     Run(Box<Config>),
+    /// `wawp-bot check-config`: the settings are valid (this is them).
+    CheckConfig(Box<Config>),
     /// `wawp-bot backup PATH`.
     Backup {
         /// The database to copy.
@@ -133,61 +144,9 @@ pub enum Invocation {
     ExportAudit {
         /// The database to read.
         store: StoreTarget,
-        /// The first instant exported.
-        since: DateTime<Utc>,
+        /// Which rows.
+        filter: ExportFilter,
     },
-}
-
-/// A configuration problem. `Display` is one line without secrets.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// A required setting has no value.
-    #[error("{name} is not set: {hint}")]
-    Missing {
-        /// The variable name.
-        name: &'static str,
-        /// What to do.
-        hint: &'static str,
-    },
-    /// A setting's value is unusable.
-    #[error("{name} is invalid: {reason}")]
-    Invalid {
-        /// The variable name (or the flag, for one without a variable).
-        name: String,
-        /// What is wrong, never the value itself.
-        reason: String,
-    },
-    /// The `--config` file cannot be read or parsed.
-    #[error("config file {path}: {reason}")]
-    File {
-        /// The file.
-        path: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The command line itself is wrong.
-    #[error("{0}")]
-    Usage(String),
-    /// `--help` or `--version` was asked for: print this text and exit 0.
-    #[error("{0}")]
-    Help(String),
-}
-
-impl ConfigError {
-    /// The process exit code: 0 for `--help`/`--version`, else 2.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            ConfigError::Help(_) => 0,
-            _ => 2,
-        }
-    }
-}
-
-fn invalid(name: &str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        name: name.to_owned(),
-        reason: reason.into(),
-    }
 }
 
 impl Invocation {
@@ -214,11 +173,23 @@ impl Invocation {
                 to: to.clone(),
             },
             Some(CliCommand::Audit {
-                command: AuditCommand::Export { since },
+                command:
+                    AuditCommand::Export {
+                        since,
+                        until,
+                        include_dry_runs,
+                    },
             }) => Invocation::ExportAudit {
                 store: store(&cli.db),
-                since: *since,
+                filter: ExportFilter {
+                    since: *since,
+                    until: *until,
+                    include_dry_runs: *include_dry_runs,
+                },
             },
+            Some(CliCommand::CheckConfig) => {
+                Invocation::CheckConfig(Box::new(Config::from_cli(cli)?))
+            }
             None => Invocation::Run(Box::new(Config::from_cli(cli)?)),
         })
     }
@@ -252,6 +223,7 @@ impl Config {
             log_format: LogFormat::Text,
             audit_retention: None,
             webhook: None,
+            config_file_exposed: None,
         }
     }
 
@@ -318,6 +290,14 @@ impl Config {
                 "it must not share the webhook's --listen port: health and metrics stay off the public port",
             ));
         }
+        let trial = console || matches!(wawp, WawpSettings::Sandbox);
+        let store = cli.db.unwrap_or_else(|| {
+            StoreTarget::Sqlite(PathBuf::from(if trial {
+                DEFAULT_SANDBOX_DB
+            } else {
+                DEFAULT_DB
+            }))
+        });
         Ok(Config {
             telegram_token,
             telegram_api_url: cli
@@ -325,9 +305,7 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_TELEGRAM_API_URL.parse().expect("a valid URL")),
             admins,
             wawp,
-            store: cli
-                .db
-                .unwrap_or_else(|| StoreTarget::Sqlite(PathBuf::from(DEFAULT_DB))),
+            store,
             send_limit: cli.send_limit.unwrap_or(DEFAULT_SEND_LIMIT),
             send_window: SEND_WINDOW,
             reply_rate: cli.reply_rate.unwrap_or(DEFAULT_REPLY_RATE),
@@ -345,7 +323,17 @@ impl Config {
                 .audit_retention_days
                 .map(|days| Duration::from_secs(u64::from(days) * 86_400)),
             webhook,
+            config_file_exposed: cli.config_file_exposed,
         })
+    }
+
+    /// A dry run (`--sandbox`: no WhatsApp message leaves) or real sends;
+    /// the store marks a dry run's audit rows.
+    pub fn runs(&self) -> Runs {
+        match self.wawp {
+            WawpSettings::Sandbox => Runs::DryRun,
+            WawpSettings::Live { .. } => Runs::Real,
+        }
     }
 
     /// The bot's numeric id: the part of the token before the colon (0 in

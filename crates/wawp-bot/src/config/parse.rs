@@ -6,10 +6,58 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use secrecy::SecretString;
 
 use crate::store::StoreTarget;
+
+/// The reason given when a path or URL setting holds what looks like a
+/// secret (the value itself is never shown).
+pub const LOOKS_LIKE_A_SECRET: &str = "it looks like a token or password, not a path or URL: put the secret in its own setting and give the path or URL here";
+
+/// `true` for text that holds a Telegram bot token (`123:ABC…`, 30 or more
+/// characters after the colon) or a long random-looking run of letters and
+/// digits (32 or more, mixing upper case, lower case and digits, or hex
+/// digits with both letters and digits): a secret pasted where a path or URL
+/// belongs.
+pub fn looks_like_secret(text: &str) -> bool {
+    holds_bot_token(text)
+        || text
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(random_looking)
+}
+
+/// A Telegram bot token anywhere in `text`: digits, `:`, 30+ of `A-Za-z0-9_-`.
+pub fn holds_bot_token(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b == b':'
+            && i > 0
+            && bytes[i - 1].is_ascii_digit()
+            && bytes[i + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'-')
+                .count()
+                >= 30
+    })
+}
+
+fn random_looking(run: &str) -> bool {
+    if run.len() < 32 {
+        return false;
+    }
+    let has = |f: fn(&u8) -> bool| run.as_bytes().iter().any(f);
+    let (upper, lower, digit) = (
+        has(u8::is_ascii_uppercase),
+        has(u8::is_ascii_lowercase),
+        has(u8::is_ascii_digit),
+    );
+    let hex = run.bytes().all(|b| b.is_ascii_hexdigit());
+    let mut distinct: Vec<u8> = run.bytes().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct.len() >= 10 && ((upper && lower && digit) || (hex && digit && (upper || lower)))
+}
 
 /// `WAWP_BOT_ADMINS`: Telegram user ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,8 +129,15 @@ pub fn non_empty(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
-/// An `http://` or `https://` URL.
+/// An `http://` or `https://` URL, not a pasted secret.
 pub fn http_url(text: &str) -> Result<url::Url, String> {
+    if looks_like_secret(text) {
+        return Err(LOOKS_LIKE_A_SECRET.into());
+    }
+    http_url_unchecked(text)
+}
+
+fn http_url_unchecked(text: &str) -> Result<url::Url, String> {
     let url = url::Url::parse(text.trim())
         .map_err(|e| format!("{e}; give a full URL such as https://example.com"))?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
@@ -107,7 +162,11 @@ fn is_loopback(url: &url::Url) -> bool {
 /// 8443). A loopback URL (a test against a fake Bot API) may be plain http
 /// on any port.
 pub fn webhook_url(text: &str) -> Result<url::Url, String> {
-    let url = http_url(text)?;
+    // Its path may well be random (a secret path): only a bot token is refused.
+    if holds_bot_token(text) {
+        return Err(LOOKS_LIKE_A_SECRET.into());
+    }
+    let url = http_url_unchecked(text)?;
     if is_loopback(&url) {
         return Ok(url);
     }
@@ -152,7 +211,20 @@ pub fn socket_addr(text: &str) -> Result<SocketAddr, String> {
 
 /// The store: a SQLite path or a `postgres://` URL.
 pub fn store_target(text: &str) -> Result<StoreTarget, String> {
-    StoreTarget::parse(text)
+    let target = StoreTarget::parse(text)?;
+    // A PostgreSQL URL holds a password by design; a file path never a secret.
+    if matches!(target, StoreTarget::Sqlite(_)) && looks_like_secret(text) {
+        return Err(LOOKS_LIKE_A_SECRET.into());
+    }
+    Ok(target)
+}
+
+/// The `--config` path.
+pub fn config_path(text: &str) -> Result<std::path::PathBuf, String> {
+    if looks_like_secret(text) {
+        return Err(LOOKS_LIKE_A_SECRET.into());
+    }
+    Ok(std::path::PathBuf::from(text))
 }
 
 fn number(text: &str, unit: &str, range: std::ops::RangeInclusive<u64>) -> Result<u64, String> {
@@ -197,13 +269,29 @@ pub fn retention_days(text: &str) -> Result<u32, String> {
     Ok(number(text, "days", 1..=36_500)? as u32)
 }
 
-/// `2026-01-31` (UTC midnight) or an RFC 3339 time.
+/// `2026-01-31` (UTC midnight) or an RFC 3339 time, in the years 1970 to
+/// 9999 (`--since`, `--until`).
 pub fn since(text: &str) -> Result<DateTime<Utc>, String> {
+    const HINT: &str = "give a date such as 2026-01-31 or a time such as 2026-01-31T12:00:00Z (years 1970 to 9999)";
     let text = text.trim();
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    // Exactly four digits of year: chrono would also take `+10000-01-01`.
+    let shaped = text.len() >= 10
+        && text.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        && text.as_bytes()[4] == b'-';
+    if !shaped {
+        return Err(HINT.into());
     }
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| "give a date such as 2026-01-31 or a time such as 2026-01-31T12:00:00Z".into())
+    let at = if text.len() == 10 {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(|date| date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+            .map_err(|_| HINT.to_owned())?
+    } else {
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| HINT.to_owned())?
+    };
+    if !(1970..=9999).contains(&at.year()) {
+        return Err(HINT.into());
+    }
+    Ok(at)
 }

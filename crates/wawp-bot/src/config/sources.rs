@@ -30,6 +30,12 @@ struct Setting {
 /// `--config` file they name.
 pub(super) fn parse(args: Vec<OsString>, env: EnvLookup<'_>) -> Result<Cli, ConfigError> {
     let file = match config_path(&args, env) {
+        Some(path) if path.to_str().is_some_and(super::parse::looks_like_secret) => {
+            return Err(super::invalid(
+                "WAWP_BOT_CONFIG",
+                super::parse::LOOKS_LIKE_A_SECRET,
+            ));
+        }
         Some(path) => Some(ConfigFile::read(&path)?),
         None => None,
     };
@@ -60,7 +66,19 @@ pub(super) fn parse(args: Vec<OsString>, env: EnvLookup<'_>) -> Result<Cli, Conf
     let matches = command
         .try_get_matches_from(args)
         .map_err(|err| render(err, &settings))?;
-    Cli::from_arg_matches(&matches).map_err(|err| render(err, &settings))
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|err| render(err, &settings))?;
+    if let Some(mode) = file.as_ref().and_then(|f| f.exposed_mode) {
+        if cli.strict_permissions == Some(true) {
+            return Err(super::invalid(
+                "WAWP_BOT_CONFIG",
+                format!(
+                    "the file holds a secret and group or others may read it (mode {mode:o}): chmod 600 it (or run without --strict-permissions)"
+                ),
+            ));
+        }
+        cli.config_file_exposed = Some(mode);
+    }
+    Ok(cli)
 }
 
 /// `--config FILE` / `--config=FILE` on the command line, else `WAWP_BOT_CONFIG`.
@@ -85,18 +103,51 @@ fn config_path(args: &[OsString], env: EnvLookup<'_>) -> Option<PathBuf> {
 
 /// The `--config` TOML file.
 struct ConfigFile {
-    path: String,
     text: String,
     table: toml::Table,
+    /// The file's mode when it holds a secret that group or others may read.
+    exposed_mode: Option<u32>,
+}
+
+/// Keys whose values are secrets (a PostgreSQL URL holds a password).
+const SECRET_KEYS: &[&str] = &[
+    "telegram_bot_token",
+    "wawp_access_token",
+    "wawp_bot_webhook_secret",
+];
+
+fn holds_secret(table: &toml::Table) -> bool {
+    SECRET_KEYS.iter().any(|key| table.contains_key(*key))
+        || table
+            .get("wawp_bot_db")
+            .and_then(toml::Value::as_str)
+            .is_some_and(|db| db.starts_with("postgres"))
+}
+
+#[cfg(unix)]
+fn group_or_others_may_read(file: &std::fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = file.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn group_or_others_may_read(_: &std::fs::Metadata) -> Option<u32> {
+    None
 }
 
 impl ConfigFile {
     fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
-            path: shown.clone(),
-            reason: format!("cannot read it ({e}); check the --config path"),
-        })?;
+        // The path is not shown: like any setting's value, it could be a
+        // pasted secret.
+        let cannot_read = |e: std::io::Error| ConfigError::File {
+            reason: format!(
+                "cannot read it ({}); check the --config path",
+                std::io::Error::from(e.kind())
+            ),
+        };
+        let text = std::fs::read_to_string(path).map_err(cannot_read)?;
+        let metadata = std::fs::metadata(path).map_err(cannot_read)?;
         let table = text.parse::<toml::Table>().map_err(|e| {
             let line = e
                 .span()
@@ -105,17 +156,19 @@ impl ConfigFile {
             // secret) is left out.
             let message = e.message().replace('\n', " ");
             ConfigError::File {
-                path: shown.clone(),
                 reason: match line {
                     Some(line) => format!("line {line}: {message}"),
                     None => message,
                 },
             }
         })?;
+        let exposed_mode = holds_secret(&table)
+            .then(|| group_or_others_may_read(&metadata))
+            .flatten();
         Ok(ConfigFile {
-            path: shown,
             text,
             table,
+            exposed_mode,
         })
     }
 
@@ -171,7 +224,6 @@ impl ConfigFile {
             let line = self.line_of(key);
             if !known.iter().any(|k| k == canonical) {
                 return Err(ConfigError::File {
-                    path: self.path.clone(),
                     reason: format!(
                         "line {line}: unknown setting `{key}` (keys are the variable names in lower case, e.g. wawp_bot_admins; see wawp-bot --help)"
                     ),
@@ -182,7 +234,6 @@ impl ConfigFile {
                 toml::Value::Float(_) | toml::Value::Datetime(_) | toml::Value::Table(_)
             ) {
                 return Err(ConfigError::File {
-                    path: self.path.clone(),
                     reason: format!(
                         "line {line}: `{key}` must be text, a whole number, true/false or a list"
                     ),

@@ -36,6 +36,7 @@
 //! serving until the process exits, so replies still in flight are printed.
 
 mod endpoint;
+mod logs;
 mod output;
 mod prompt;
 mod render;
@@ -50,6 +51,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use secrecy::SecretString;
 
+pub use logs::{LogLine, LogSink};
 pub use render::{Styling, render_html};
 pub use rules::{MAX_MESSAGE_LEN, check_message};
 pub use session::{CONSOLE_BOT_USERNAME, CONSOLE_USER_ID, CONSOLE_USERNAME};
@@ -76,7 +78,7 @@ impl Console {
     /// the prompt was active.
     pub async fn start() -> io::Result<Console> {
         let interactive = io::stdin().is_terminal() && io::stdout().is_terminal();
-        let styling = if io::stdout().is_terminal() {
+        let styling = if io::stdout().is_terminal() && !no_color() {
             Styling::Ansi
         } else {
             Styling::Plain
@@ -163,6 +165,11 @@ impl Console {
             }
         }
     }
+}
+
+/// `NO_COLOR` set to anything non-empty (<https://no-color.org>).
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
 #[cfg(test)]

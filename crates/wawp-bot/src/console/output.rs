@@ -1,12 +1,10 @@
 //! Where the bot's replies go: stdout, rendered for a terminal or as plain
 //! text.
 //!
-//! The interactive prompt does not print through rustyline's
-//! `ExternalPrinter`: with one installed, rustyline 17 waits in `select(2)`
-//! on the terminal even when its read buffer still holds typed-ahead keys,
-//! so a line typed while the bot was busy stalls after its first character.
-//! Instead the prompt waits for the reply before it shows itself again
-//! (see `prompt.rs`), so replies print on a normal, cooked terminal.
+//! Replies do not go through rustyline's `ExternalPrinter` (log lines do,
+//! see `logs.rs`): the prompt waits for the reply before it shows itself
+//! again (see `prompt.rs`), so a reply prints on a normal, cooked terminal,
+//! right under the line that asked for it.
 
 use std::io::Write;
 

@@ -110,7 +110,12 @@ fn push_text(out: &mut String, text: &str, open: &[Open], styling: Styling) {
     if text.is_empty() {
         return;
     }
-    let text = html_escape::decode_html_entities(text);
+    // No control character reaches the terminal (an ESC would drive it),
+    // even one spelled as an entity; newlines and tabs stay.
+    let text: String = html_escape::decode_html_entities(text)
+        .chars()
+        .filter(|&c| c == '\n' || c == '\t' || !c.is_control())
+        .collect();
     let style = open
         .iter()
         .fold(Style::new(), |acc, o| combine(acc, o.style));
@@ -157,6 +162,15 @@ mod tests {
         assert!(out.contains("\u{1b}[1mbold \u{1b}[0m"), "{out:?}");
         assert!(out.contains("\u{1b}[1m\u{1b}[3mboth\u{1b}[0m"), "{out:?}");
         assert!(out.ends_with(" <u>"), "{out:?}");
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let html = "job \u{1b}]0;title\u{7} &#27;[2J done\nnext";
+        assert_eq!(
+            render_html(html, Styling::Plain),
+            "job ]0;title &#27;[2J done\nnext"
+        );
     }
 
     #[test]

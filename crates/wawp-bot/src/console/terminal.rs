@@ -28,6 +28,8 @@ impl Restore {
 
 impl Drop for Restore {
     fn drop(&mut self) {
+        // Log lines go straight to stderr again.
+        super::logs::uninstall();
         #[cfg(unix)]
         if let Some(saved) = &self.saved {
             let _ = nix::sys::termios::tcsetattr(

@@ -20,8 +20,10 @@ use crate::telemetry::describe_telegram_error;
 
 /// A reply still failing this long after it was written is given up.
 pub(crate) const MAX_AGE: Duration = Duration::from_secs(600);
-/// How long a taken reply is held before another sender may take it.
-const LEASE: Duration = Duration::from_secs(60);
+/// How long a taken reply is held before another sender may take it:
+/// longer than one `sendMessage` may take (teloxide's client gives up after
+/// 17 s), so a live sender is never overtaken.
+const LEASE: Duration = Duration::from_secs(30);
 /// Replies sent at once by one process.
 const SLOTS: usize = 16;
 /// The most replies sent back to back (the bucket's size).

@@ -77,7 +77,7 @@ pub(super) async fn send(ctx: Ctx, msg: Message, update: Update, args: SendArgs)
     };
     let finish = |result: &Result<wawp::SentOtp, wawp::Error>| match result {
         Ok(sent) => {
-            tracing::info!(user_id = who.id, recipient = %args.phone, lang = %args.lang, job_id = %sent.job_id, "OTP sent");
+            tracing::info!(user_id = who.id, recipient = %args.phone, lang = %args.lang, job_id = %crate::server_text::clean(&sent.job_id), "OTP sent");
             if let Some(sandbox) = &ctx.wawp.sandbox {
                 sandbox.log_last_code(&args.phone);
             }
@@ -89,7 +89,7 @@ pub(super) async fn send(ctx: Ctx, msg: Message, update: Update, args: SendArgs)
             }
         }
         Err(error) => {
-            tracing::warn!(user_id = who.id, recipient = %args.phone, kind = error.kind().as_str(), error = %error, "OTP send failed");
+            tracing::warn!(user_id = who.id, recipient = %args.phone, kind = error.kind().as_str(), error = %crate::server_text::clean_to(&error.to_string(), crate::server_text::MAX_MESSAGE_CHARS), "OTP send failed");
             Finish {
                 outcome: Outcome::Failed,
                 job_id: None,

@@ -3,8 +3,11 @@
 //! | path | answers |
 //! |---|---|
 //! | `/healthz` | 200 while the process runs |
-//! | `/readyz` | 200 when the database is writable and the last successful Bot API round trip is recent, else 503; the body says which check failed |
+//! | `/readyz` | 200 when the store is writable (a cached background check) and the receiving loop is alive, 503 at once when draining; the body says which check failed and whether Telegram is reachable (reported, never a reason to fail) |
 //! | `/metrics` | the Prometheus text format |
+//!
+//! [`Metrics`] also carries `wawp_bot_build_info{version}` and the process
+//! metrics (CPU, memory, open files, start time; `metrics-process`).
 //!
 //! The handlers record through [`Metrics`]: commands by name and outcome,
 //! Wawp call durations and errors by kind, Telegram errors, updates in
@@ -27,23 +30,28 @@
 //! # }
 //! ```
 
+mod build_info;
 mod heartbeat;
 mod labels;
+mod readiness;
 mod recorder;
 mod server;
 pub(crate) mod wiring;
 
 use std::net::SocketAddr;
 
+pub use build_info::BUILD_INFO;
 pub use heartbeat::{HEARTBEAT_EVERY, heartbeat};
 pub use labels::{CommandLabel, OutcomeLabel, TelegramErrorLabel, WawpCall};
+pub use readiness::{
+    DB_CHECK_EVERY, DB_PROBE_TIMEOUT, DEFAULT_RECEIVING_MAX_AGE, DEFAULT_TELEGRAM_MAX_AGE, DbProbe,
+    Readiness,
+};
 pub use recorder::{
-    COMMANDS, IN_FLIGHT, InFlight, Metrics, TELEGRAM_ERRORS, TELEGRAM_LAST_SUCCESS, WAWP_DURATION,
-    WAWP_ERRORS, WEBHOOK_REJECTED,
+    COMMANDS, IN_FLIGHT, InFlight, Metrics, TELEGRAM_ERRORS, TELEGRAM_LAST_SUCCESS,
+    TELEGRAM_REACHABLE, WAWP_DURATION, WAWP_ERRORS, WEBHOOK_REJECTED,
 };
-pub use server::{
-    DB_PROBE_TIMEOUT, DEFAULT_TELEGRAM_MAX_AGE, DbProbe, OpsServer, Readiness, router,
-};
+pub use server::{OpsServer, router};
 
 /// Refuses a `--metrics-listen` address that shares its port with the public
 /// webhook listener (`--listen`): health details and metrics must not be

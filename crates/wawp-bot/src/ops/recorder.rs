@@ -33,6 +33,8 @@ pub const WEBHOOK_REJECTED: &str = "wawp_bot_webhook_rejected_total";
 pub const REPLIES_UNDELIVERED: &str = "wawp_bot_replies_undelivered_total";
 /// `wawp_bot_telegram_last_success_timestamp_seconds` (gauge, Unix time).
 pub const TELEGRAM_LAST_SUCCESS: &str = "wawp_bot_telegram_last_success_timestamp_seconds";
+/// `wawp_bot_telegram_reachable` (gauge, 1 or 0): a recent Bot API success.
+pub const TELEGRAM_REACHABLE: &str = "wawp_bot_telegram_reachable";
 
 /// Histogram buckets of a Wawp call, in seconds.
 const WAWP_BUCKETS: &[f64] = &[
@@ -43,7 +45,6 @@ struct Inner {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
     telegram_ok: Mutex<Option<Instant>>,
-    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// The bot's metrics. Cheap to clone, `Send + Sync`; hand one to every
@@ -98,16 +99,20 @@ impl Metrics {
                 REPLIES_UNDELIVERED,
                 "Replies Telegram never accepted (refused, or too old to try again)."
             );
+            describe_gauge!(
+                TELEGRAM_REACHABLE,
+                "1 while the last successful Bot API round trip is recent (what /readyz reports), else 0."
+            );
             counter!(WEBHOOK_REJECTED).absolute(0);
             counter!(REPLIES_UNDELIVERED).absolute(0);
             gauge!(IN_FLIGHT).set(0.0);
+            super::build_info::register();
         });
         Metrics {
             inner: Some(Arc::new(Inner {
                 recorder,
                 handle,
                 telegram_ok: Mutex::new(None),
-                stopping: std::sync::atomic::AtomicBool::new(false),
             })),
         }
     }
@@ -154,22 +159,6 @@ impl Metrics {
         self.with(|| counter!(TELEGRAM_ERRORS, "kind" => kind.as_str()).increment(1));
     }
 
-    /// The bot is stopping (SIGTERM): `/readyz` answers 503 from now on.
-    pub fn stopping(&self) {
-        if let Some(inner) = &self.inner {
-            inner
-                .stopping
-                .store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
-
-    /// Whether [`Metrics::stopping`] was called.
-    pub fn is_stopping(&self) -> bool {
-        self.inner
-            .as_ref()
-            .is_some_and(|inner| inner.stopping.load(std::sync::atomic::Ordering::Relaxed))
-    }
-
     /// One reply given up: Telegram refused it, or it was too old to try again.
     pub fn reply_undelivered(&self) {
         self.with(|| counter!(REPLIES_UNDELIVERED).increment(1));
@@ -213,6 +202,11 @@ impl Metrics {
         self.with(|| gauge!(TELEGRAM_LAST_SUCCESS).set(unix));
     }
 
+    /// Whether Telegram counts as reachable (set by the readiness checks).
+    pub fn telegram_reachable(&self, reachable: bool) {
+        self.with(|| gauge!(TELEGRAM_REACHABLE).set(if reachable { 1.0 } else { 0.0 }));
+    }
+
     /// How long ago the last successful Bot API round trip was; `None`
     /// before the first one (or when disabled).
     pub fn since_telegram_ok(&self) -> Option<Duration> {
@@ -223,6 +217,7 @@ impl Metrics {
 
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
+        self.with(super::build_info::collect_process);
         self.inner
             .as_ref()
             .map(|inner| inner.handle.render())

@@ -15,6 +15,7 @@ use teloxide::types::{Update, UpdateKind};
 use super::{CommandLabel, DbProbe, Metrics, OpsServer, OutcomeLabel, Readiness};
 use crate::config::Config;
 use crate::error::RunError;
+use crate::stop::Stop;
 use crate::store::{Outcome, Store};
 
 /// What came of one update's command, noted by the handlers (the last note
@@ -50,28 +51,57 @@ impl Noted {
     }
 }
 
-/// The command an update carries (a message whose text starts with `/`).
-pub(crate) fn command_of(update: &Update) -> Option<CommandLabel> {
+/// The command an update carries, as the handlers parse it: a message whose
+/// text starts with `/`, addressed to this bot (`bot_username`). A command
+/// for another bot (`/verify@other_bot`) is not this bot's: `None`.
+pub(crate) fn command_of(update: &Update, bot_username: &str) -> Option<CommandLabel> {
+    use crate::commands::{Command, parse_command};
     let UpdateKind::Message(msg) = &update.kind else {
         return None;
     };
-    let text = msg.text()?.trim_start();
-    let name = text.split_whitespace().next()?;
-    name.starts_with('/').then(|| CommandLabel::from_name(name))
+    let text = msg.text()?;
+    let word = text.split_whitespace().next()?;
+    if !word.starts_with('/') {
+        return None;
+    }
+    if let Some((_, bot)) = word.split_once('@')
+        && !bot.eq_ignore_ascii_case(bot_username)
+    {
+        return None;
+    }
+    Some(match parse_command(text, bot_username) {
+        Some(Command::Start) => CommandLabel::Start,
+        Some(Command::Help) => CommandLabel::Help,
+        Some(Command::Whoami) => CommandLabel::Whoami,
+        Some(Command::Langs) => CommandLabel::Langs,
+        Some(Command::Send(_)) => CommandLabel::Send,
+        Some(Command::Verify(_)) => CommandLabel::Verify,
+        Some(Command::History(_)) => CommandLabel::History,
+        None => CommandLabel::Unknown,
+    })
 }
 
-/// The bot's metrics, and the ops server serving them when
-/// `--metrics-listen` is set (abort the task to stop it). A bad address is a
-/// setting to fix (exit 2).
+/// The bot's metrics, its readiness (draining from the moment `stop` is
+/// requested), and the ops server serving them when `--metrics-listen` is
+/// set (abort the task to stop it). A bad address is a setting to fix
+/// (exit 2).
 pub(crate) async fn start(
     config: &Config,
     store: &Store,
-) -> Result<(Metrics, Option<tokio::task::JoinHandle<()>>), RunError> {
+    stop: &Stop,
+) -> Result<(Metrics, Readiness, Option<tokio::task::JoinHandle<()>>), RunError> {
     let Some(addr) = config.metrics_listen else {
-        return Ok((Metrics::disabled(), None));
+        let readiness = Readiness::new(Metrics::disabled(), DbProbe::new(|| async { Ok(()) }));
+        return Ok((Metrics::disabled(), readiness, None));
     };
     super::check_not_public(addr, config.webhook.as_ref().map(|hook| hook.listen))
         .map_err(RunError::Setting)?;
+    if !addr.ip().is_loopback() {
+        tracing::warn!(
+            %addr,
+            "--metrics-listen is not a loopback address: anyone who can reach it sees /healthz, /readyz (which check fails and why) and /metrics (command counts by outcome, error kinds, version, process memory and CPU); prefer 127.0.0.1 or firewall the port"
+        );
+    }
     let server = OpsServer::bind(addr)
         .await
         .map_err(|err| RunError::Setting(err.to_string()))?;
@@ -84,9 +114,16 @@ pub(crate) async fn start(
         }
     });
     let readiness = Readiness::new(metrics.clone(), db);
+    tokio::spawn({
+        let (readiness, stop) = (readiness.clone(), stop.clone());
+        async move {
+            stop.wait().await;
+            readiness.set_draining();
+        }
+    });
     tracing::info!(%addr, "serving /healthz, /readyz and /metrics");
     let task = tokio::spawn({
-        let metrics = metrics.clone();
+        let (metrics, readiness) = (metrics.clone(), readiness.clone());
         async move {
             if let Err(err) = server
                 .serve(metrics, readiness, std::future::pending())
@@ -96,5 +133,5 @@ pub(crate) async fn start(
             }
         }
     });
-    Ok((metrics, Some(task)))
+    Ok((metrics, readiness, Some(task)))
 }

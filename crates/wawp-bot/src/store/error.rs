@@ -81,6 +81,17 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// A read-only tool (`audit export`, `backup`) cannot read the database.
+    #[error("cannot read {location}: {reason}")]
+    Unreadable {
+        /// The file or server.
+        location: String,
+        /// Why, and what to do.
+        reason: String,
+    },
+    /// The CSV could not be written (stdout closed, disk full).
+    #[error("cannot write the CSV: {0}")]
+    Csv(String),
     /// The store was already closed (the bot is shutting down).
     #[error("the database is closed")]
     Closed,
@@ -90,6 +101,20 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// [`StoreError::TooNew`] when the database's schema version `found` is
+    /// past the `known` migrations of this build.
+    pub(crate) fn check_schema(found: i64, known: usize) -> Result<(), StoreError> {
+        let known = known as i64;
+        if found > known {
+            return Err(StoreError::TooNew { found, known });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn csv(err: csv::Error) -> StoreError {
+        StoreError::Csv(one_line(&err))
+    }
+
     /// `true` when the audit log cannot be written right now (full disk,
     /// read-only, locked, server gone): answer that nothing was sent.
     pub fn is_unwritable(&self) -> bool {

@@ -22,6 +22,7 @@
 mod clock;
 mod csv;
 mod error;
+mod export;
 mod model;
 mod postgres;
 mod sqlite;
@@ -39,14 +40,15 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use csv::write_csv;
+pub use csv::{CSV_HEADER, CsvSink, neutralise_cell, write_csv};
 pub use error::{StoreError, UnwritableKind};
+pub use export::{ExportFilter, Runs, export_csv};
 pub use inbox::{InboxRow, NewInboxRow};
 pub use model::{
     Action, Caller, Claim, Entry, NewEntry, Outcome, PendingReport, RefusalTally, SendPermit,
 };
 pub use outbox::{NewReply, OutboxRow, ReplyBudget};
-pub use sqlite::DEFAULT_BUSY_TIMEOUT;
+pub use sqlite::{Backup, BackupCanceller, DEFAULT_BUSY_TIMEOUT};
 
 use postgres::PgStore;
 use sqlite::SqliteStore;
@@ -148,17 +150,28 @@ impl Store {
     /// Opens the store (creating a SQLite file if missing) and brings its
     /// schema up to date. Several processes may do this at once.
     pub async fn open(target: &StoreTarget) -> Result<Store, StoreError> {
+        Store::open_as(target, Runs::Real).await
+    }
+
+    /// [`Store::open`] for a process that `runs` real sends or a dry run: a
+    /// dry-run store marks every audit row it writes.
+    pub async fn open_as(target: &StoreTarget, runs: Runs) -> Result<Store, StoreError> {
+        let dry_run = runs == Runs::DryRun;
         match target {
             StoreTarget::Sqlite(path) => {
-                Store::open_sqlite(path.clone(), DEFAULT_BUSY_TIMEOUT).await
+                let store = Store::open_sqlite(path.clone(), DEFAULT_BUSY_TIMEOUT).await?;
+                if let (true, Backend::Sqlite(s)) = (dry_run, &store.backend) {
+                    s.stamp_dry_runs()?;
+                }
+                Ok(store)
             }
             StoreTarget::Postgres(url) => Ok(Store::new(Backend::Postgres(
-                PgStore::open(url.expose_secret()).await?,
+                PgStore::open(url.expose_secret(), dry_run).await?,
             ))),
         }
     }
 
-    /// Opens a store that must exist already (`backup`, `audit export`).
+    /// Opens a store that must exist already, read-write (tests).
     pub async fn open_existing(target: &StoreTarget) -> Result<Store, StoreError> {
         match target {
             StoreTarget::Sqlite(path) => {
@@ -240,8 +253,9 @@ impl Store {
     }
 
     /// Appends a row and commits it; returns its id.
-    pub async fn audit(&self, entry: NewEntry) -> Result<i64, StoreError> {
+    pub async fn audit(&self, mut entry: NewEntry) -> Result<i64, StoreError> {
         let now = self.now();
+        entry.job_id = entry.job_id.map(|job| crate::server_text::clean(&job));
         dispatch!(self.audit(entry, now))
     }
 
@@ -253,6 +267,8 @@ impl Store {
         job_id: Option<String>,
         error_kind: Option<String>,
     ) -> Result<(), StoreError> {
+        // Wawp's job id is server text: stored cleaned and bounded.
+        let job_id = job_id.map(|job| crate::server_text::clean(&job));
         dispatch!(self.finish_audit(id, outcome, job_id, error_kind))
     }
 
@@ -349,7 +365,12 @@ impl Store {
     /// while the bot runs. PostgreSQL: [`StoreError::BackupUnsupported`].
     pub async fn backup(&self, to: &Path) -> Result<(), StoreError> {
         match &self.backend {
-            Backend::Sqlite(s) => s.backup(to).await,
+            Backend::Sqlite(s) => {
+                let (from, to) = (PathBuf::from(s.location()), to.to_owned());
+                tokio::task::spawn_blocking(move || Backup::prepare(&from, &to)?.run())
+                    .await
+                    .map_err(|e| StoreError::Other(e.to_string()))?
+            }
             Backend::Postgres(_) => Err(StoreError::BackupUnsupported),
         }
     }

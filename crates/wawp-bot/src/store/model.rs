@@ -168,6 +168,8 @@ pub struct Entry {
     pub repeat_count: u32,
     /// `false` when the reply could not be delivered to Telegram.
     pub reply_delivered: bool,
+    /// `true` for a row written by a dry run (`--sandbox`).
+    pub dry_run: bool,
 }
 
 /// The answer of [`Store::claim_with_pending`](super::Store::claim_with_pending).

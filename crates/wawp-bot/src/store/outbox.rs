@@ -80,6 +80,8 @@ impl Store {
         replies: Vec<NewReply>,
     ) -> Result<Claim, StoreError> {
         let (at, now) = (self.now(), wall_ms());
+        let mut entry = entry;
+        entry.job_id = entry.job_id.map(|job| crate::server_text::clean(&job));
         dispatch!(self.claim_with_replies(bot_id, update_id, entry, replies, at, now))
     }
 
@@ -95,6 +97,8 @@ impl Store {
         replies: Vec<NewReply>,
     ) -> Result<(), StoreError> {
         let now = wall_ms();
+        // Wawp's job id is server text: stored cleaned and bounded.
+        let job_id = job_id.map(|job| crate::server_text::clean(&job));
         dispatch!(
             self.finish_with_replies(bot_id, audit_id, outcome, job_id, error_kind, replies, now)
         )

@@ -19,7 +19,9 @@
 //!     .build();
 //! register(&bot, &url, &secret, &RegisterOptions::default()).await?;
 //! let tcp = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! tokio::spawn(async move { axum::serve(tcp, router).await });
+//! // Timeouts and a connection cap for a port strangers can reach:
+//! let limits = wawp_bot::accept::Limits::default();
+//! tokio::spawn(wawp_bot::accept::serve(tcp, router, limits, std::future::pending()));
 //! // dispatcher.dispatch_with_listener(listener, LoggingErrorHandler::new()).await;
 //! # drop(listener); Ok(()) }
 //! ```

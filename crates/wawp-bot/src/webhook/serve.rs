@@ -28,6 +28,8 @@ pub(crate) struct Mode<'a> {
     /// Cancelled once the worker pool stopped: until then, after a stop,
     /// deliveries are answered 503 rather than refused at the socket.
     pub(crate) drained: CancellationToken,
+    /// Told while the server runs (`/readyz`: receiving is alive).
+    pub(crate) readiness: crate::ops::Readiness,
 }
 
 /// Serves the webhook until `stop`, writing each update to the inbox before
@@ -63,11 +65,15 @@ pub(crate) async fn run(mode: Mode<'_>, stop: &Stop) -> Result<(), RunError> {
                 mode.hook.listen
             ))
         })?;
-    let server = tokio::spawn(async move {
-        if let Err(err) = axum::serve(tcp, router).await {
-            tracing::error!(error = %err, "the webhook server stopped");
-        }
-    });
+    // Timeouts and a connection cap: idle sockets cannot shut Telegram out.
+    let limits = crate::accept::Limits::default();
+    let server = tokio::spawn(crate::accept::serve(
+        tcp,
+        router,
+        limits,
+        std::future::pending(),
+    ));
+    let alive = mode.readiness.alive_while(server.abort_handle());
     let options = RegisterOptions {
         allowed_updates: Some(vec![AllowedUpdate::Message, AllowedUpdate::MyChatMember]),
         max_connections: None,
@@ -82,6 +88,7 @@ pub(crate) async fn run(mode: Mode<'_>, stop: &Stop) -> Result<(), RunError> {
         Ok(registered) => registered,
         Err(err) => {
             server.abort();
+            alive.abort();
             return Err(err);
         }
     };
@@ -101,6 +108,7 @@ pub(crate) async fn run(mode: Mode<'_>, stop: &Stop) -> Result<(), RunError> {
     // another replica); what is in the inbox stays there.
     stopped.cancel();
     mode.drained.cancelled().await;
+    alive.abort();
     if let Some(heartbeat) = heartbeat {
         heartbeat.abort();
     }

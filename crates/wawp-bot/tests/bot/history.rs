@@ -99,7 +99,7 @@ async fn history_lists_the_admins_entries_newest_first_whatever_non_admins_do() 
         .ask(private_message(OTHER_ADMIN, "/history 1"))
         .await;
     assert!(
-        reply.text.starts_with("<b>Last 1 audit entries</b>"),
+        reply.text.starts_with("<b>Last 1 audit entry</b>:\n"),
         "{}",
         reply.text
     );
@@ -114,6 +114,23 @@ async fn history_lists_the_admins_entries_newest_first_whatever_non_admins_do() 
     let lines: Vec<_> = reply.text.lines().collect();
     assert_eq!(lines.len(), 3, "{}", reply.text);
     assert!(
+        lines[0].starts_with("<b>Last 2 audit entries</b>"),
+        "{}",
+        reply.text
+    );
+    for out_of_range in ["/history 0", "/history 51", "/history 500"] {
+        let refused = telegram
+            .ask(private_message(OTHER_ADMIN, out_of_range))
+            .await;
+        assert!(
+            refused
+                .text
+                .starts_with("⚠️ The count must be a whole number from 1 to 50."),
+            "{out_of_range}: {}",
+            refused.text
+        );
+    }
+    assert!(
         lines[2].contains(&format!(
             "@alice (1001) · send {MASKED} fr · <b>sent</b> · job <code>send_"
         )),
@@ -127,4 +144,71 @@ async fn history_lists_the_admins_entries_newest_first_whatever_non_admins_do() 
         .filter(|r| col(r, "outcome") == Some("refused"))
         .count();
     assert_eq!(refused, 1, "the refusal is still audited");
+}
+
+/// Wawp's job id is server text: a 60,000-character one and one holding a
+/// newline and an ESC are shown cleaned and bounded, in one reply each, and
+/// `/history` covering both rows still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_or_multi_line_job_id_is_shown_cleaned_and_history_still_works() {
+    use wiremock::matchers::any;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let telegram = FakeTelegram::start().await;
+    let server = MockServer::start().await;
+    let huge = "J".repeat(60_000);
+    for job in [huge.as_str(), "job-1\n<b>forged</b>\u{1b}]0;title\u{7}"] {
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(200).set_body_json(wawp_testkit::wawp::sent(job)))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+    }
+    let (dir, db) = temp_db();
+    let bot = TestBot::start(&telegram, config(&telegram, &server.uri(), db)).await;
+
+    let reply = telegram
+        .ask(private_message(ADMIN, &format!("/send {PHONE}")))
+        .await;
+    assert!(reply.text.starts_with("✅"), "{}", reply.text);
+    let shown = format!("{}…", "J".repeat(wawp_bot::server_text::MAX_CHARS - 1));
+    assert!(
+        reply.text.contains(&format!("<code>{shown}</code>")),
+        "{}",
+        reply.text
+    );
+    let reply = telegram
+        .ask(private_message(ADMIN, "/send +201234567890"))
+        .await;
+    assert!(
+        reply
+            .text
+            .contains("<code>job-1 &lt;b&gt;forged&lt;/b&gt;]0;title</code>"),
+        "{}",
+        reply.text
+    );
+
+    let reply = telegram.ask(private_message(ADMIN, "/history")).await;
+    let lines: Vec<&str> = reply.text.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", reply.text);
+    assert!(
+        lines[1].ends_with("job <code>job-1 &lt;b&gt;forged&lt;/b&gt;]0;title</code>"),
+        "{}",
+        reply.text
+    );
+    assert!(
+        lines[2].ends_with(&format!("job <code>{shown}</code>")),
+        "{}",
+        reply.text
+    );
+    // One message per reply, none refused by (the fake) Telegram.
+    assert_eq!(telegram.sent().len(), 3);
+    assert!(telegram.rejected().is_empty(), "{:?}", telegram.rejected());
+    bot.stop().await;
+    let rows = audit_rows(&bot_db(&dir));
+    assert_eq!(
+        col(&rows[0], "job_id"),
+        Some(shown.as_str()),
+        "stored cleaned and bounded"
+    );
 }

@@ -23,6 +23,12 @@ pub struct Pty {
 impl Pty {
     /// Starts `bin --sandbox --console --db <db>` with the terminal as stdin and stdout.
     pub fn start(bin: &str, db: &Path) -> Pty {
+        Pty::start_with(bin, db, &[("RUST_LOG", "warn")], false)
+    }
+
+    /// [`Pty::start`] with `env` (after `TERM=xterm`), and stderr on the
+    /// terminal too when `logs_on_terminal`.
+    pub fn start_with(bin: &str, db: &Path, env: &[(&str, &str)], logs_on_terminal: bool) -> Pty {
         let size = nix::pty::Winsize {
             ws_row: 40,
             ws_col: 160,
@@ -35,10 +41,14 @@ impl Pty {
             .arg(db)
             .env_clear()
             .env("TERM", "xterm")
-            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
             .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
-            .stderr(Stdio::null())
+            .stderr(if logs_on_terminal {
+                Stdio::from(pty.slave.try_clone().unwrap())
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .unwrap();
         let master = File::from(pty.master);

@@ -4,7 +4,7 @@
 //! `WAWP_BOT_TEST_PG` (skipped with a notice otherwise).
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use wawp_testkit::updates::From as Sender;
@@ -22,37 +22,14 @@ pub(crate) fn replica(
     db: &str,
     listen: SocketAddr,
 ) -> Child {
-    Command::new(BIN)
+    let admins = "4001,4002,4003,4004,4005";
+    crate::bot_env(&mut Command::new(BIN), telegram, &wawp.base_url, db, admins)
         .args(["--webhook-url", &format!("http://{listen}/hook")])
         .args(["--listen", &listen.to_string()])
-        .env_clear()
-        .env("TELEGRAM_BOT_TOKEN", BOT_TOKEN)
-        .env("TELEGRAM_API_URL", telegram.url())
-        .env("WAWP_BOT_ADMINS", "4001,4002,4003,4004,4005")
-        .env("WAWP_INSTANCE_ID", WAWP_INSTANCE)
-        .env("WAWP_ACCESS_TOKEN", WAWP_TOKEN)
-        .env("WAWP_BASE_URL", &wawp.base_url)
-        .env("WAWP_BOT_DB", db)
         .env("WAWP_BOT_WEBHOOK_SECRET", SECRET)
         .env("WAWP_BOT_SEND_LIMIT", "1000")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap()
-}
-
-/// The replica processes, killed if the test ends early.
-pub(crate) struct Replicas(pub(crate) Vec<Child>);
-
-impl Drop for Replicas {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
 }
 
 /// Delivers like Telegram: to `first`, and when that replica is gone or busy,
@@ -80,7 +57,7 @@ async fn a_replica_killed_mid_run_loses_no_committed_row_and_sends_nothing_twice
     let telegram = FakeTelegram::start().await;
     let wawp = CountingWawp::start().await;
     let listens: Vec<SocketAddr> = (0..3).map(|_| free_addr()).collect();
-    let mut children = Replicas(
+    let mut children = crate::Children(
         listens
             .iter()
             .map(|&listen| replica(&telegram, &wawp, &db, listen))

@@ -6,8 +6,10 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod connections;
 mod http;
 mod kill;
+mod leadership;
 mod logs;
 mod metrics;
 mod readme;
@@ -21,6 +23,46 @@ use std::time::Duration;
 
 use common::*;
 use tokio::sync::oneshot;
+
+/// `command` (the real binary, or a shell that execs it) with the settings
+/// every process test shares: the fake Bot API, Wawp at `wawp_url`, the
+/// store `db`, the `admins` list; a clean environment, output discarded.
+pub(crate) fn bot_env<'c>(
+    command: &'c mut std::process::Command,
+    telegram: &FakeTelegram,
+    wawp_url: &str,
+    db: &str,
+    admins: &str,
+) -> &'c mut std::process::Command {
+    use std::process::Stdio;
+    command
+        .env_clear()
+        .env("TELEGRAM_BOT_TOKEN", BOT_TOKEN)
+        .env("TELEGRAM_API_URL", telegram.url())
+        .env("WAWP_BOT_ADMINS", admins)
+        .env("WAWP_INSTANCE_ID", WAWP_INSTANCE)
+        .env("WAWP_ACCESS_TOKEN", WAWP_TOKEN)
+        .env("WAWP_BASE_URL", wawp_url)
+        .env("WAWP_BOT_DB", db)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+}
+
+/// Child processes, resumed (if stopped) and killed when the test ends.
+pub(crate) struct Children(pub(crate) Vec<std::process::Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGCONT);
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
 
 /// A port free on 127.0.0.1 right now (for a listen setting).
 pub(crate) fn free_addr() -> std::net::SocketAddr {

@@ -1,5 +1,6 @@
 //! `--metrics-listen` on the running bot: commands move the metrics, and
-//! `/readyz` follows the database and the Telegram round trips.
+//! `/readyz` follows the cached store check, the receiving loop and a stop
+//! request, and reports Telegram without failing on it.
 
 use std::time::Duration;
 
@@ -27,15 +28,27 @@ async fn metrics_until(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn commands_move_the_metrics_by_name_and_outcome_without_user_labels() {
+/// The bot with `--metrics-listen` on a free loopback address.
+async fn bot_with_metrics() -> (
+    FakeTelegram,
+    CountingWawp,
+    TestBot,
+    std::net::SocketAddr,
+    tempfile::TempDir,
+) {
     let telegram = FakeTelegram::start().await;
     let wawp = CountingWawp::start().await;
-    let (_dir, db) = temp_db();
+    let (dir, db) = temp_db();
     let addr = free_addr();
     let mut config = config(&telegram, &wawp.base_url, db);
     config.metrics_listen = Some(addr);
     let bot = TestBot::start(&telegram, config).await;
+    (telegram, wawp, bot, addr, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_move_the_metrics_by_name_and_outcome_without_user_labels() {
+    let (telegram, wawp, bot, addr, _dir) = bot_with_metrics().await;
 
     assert_eq!(http::get(addr, "/healthz").await, (200, "ok\n".to_owned()));
     telegram
@@ -138,6 +151,30 @@ async fn commands_move_the_metrics_by_name_and_outcome_without_user_labels() {
     bot.stop().await;
 }
 
+/// Polls `/readyz` until `want` answers (at most 30 s, a guard against a
+/// hang); each probe must answer well within the store's 5 s busy timeout,
+/// since it reads a cached result.
+async fn readyz_until(addr: std::net::SocketAddr, want: u16) -> String {
+    let end = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let asked = std::time::Instant::now();
+        let (status, body) = http::get(addr, "/readyz").await;
+        assert!(
+            asked.elapsed() < wawp_bot::ops::DB_PROBE_TIMEOUT,
+            "a probe took {:?}",
+            asked.elapsed()
+        );
+        if status == want {
+            return body;
+        }
+        assert!(
+            std::time::Instant::now() < end,
+            "timed out waiting for /readyz {want}; last {status}: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_fails_while_the_database_cannot_be_written_and_recovers() {
     let telegram = FakeTelegram::start().await;
@@ -148,18 +185,19 @@ async fn readyz_fails_while_the_database_cannot_be_written_and_recovers() {
     config.metrics_listen = Some(addr);
     let bot = TestBot::start(&telegram, config).await;
 
-    let (status, body) = http::get(addr, "/readyz").await;
-    assert_eq!(status, 200, "{body}");
+    let body = readyz_until(addr, 200).await;
     assert!(
-        body.contains("database: ok") && body.contains("telegram: ok"),
+        body.contains("database: ok")
+            && body.contains("receiving: ok")
+            && body.contains("telegram: ok"),
         "{body}"
     );
 
     // Another process holds the write lock: the audit log cannot be written.
+    // Within a check period /readyz says so, and probes still answer at once.
     let holder = rusqlite::Connection::open(&db).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let (status, body) = http::get(addr, "/readyz").await;
-    assert_eq!(status, 503, "{body}");
+    let body = readyz_until(addr, 503).await;
     assert!(body.contains("database: FAILING"), "{body}");
     assert!(body.contains("telegram: ok"), "{body}");
     // A /send meanwhile cannot enter the inbox: it is not acknowledged (the
@@ -168,9 +206,13 @@ async fn readyz_fails_while_the_database_cannot_be_written_and_recovers() {
     let send = private_message(ADMIN, &format!("/send {PHONE} en"));
     let id = wawp_testkit::updates::update_id(&send);
     telegram.push(send);
-    let polls = telegram.calls().len();
-    wawp_testkit::wait::until("the bot to poll again", Duration::from_secs(90), || {
-        (telegram.calls().len() > polls + 1).then_some(())
+    // Handed out to the bot, which cannot write it to the locked store.
+    wawp_testkit::wait::until("the update handed out", Duration::from_secs(60), || {
+        telegram
+            .handed_out()
+            .iter()
+            .any(|h| h.update_id == id)
+            .then_some(())
     })
     .await;
     assert!(telegram.unconfirmed().contains(&id));
@@ -185,13 +227,12 @@ async fn readyz_fails_while_the_database_cannot_be_written_and_recovers() {
         .clone();
     assert!(reply.text.starts_with("✅ Code sent"), "{}", reply.text);
     assert_eq!(wawp.requests(), 1);
-    let (status, body) = http::get(addr, "/readyz").await;
-    assert_eq!(status, 200, "{body}");
+    readyz_until(addr, 200).await;
     bot.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn readyz_fails_while_telegram_has_not_answered_yet() {
+async fn readyz_fails_until_the_bot_receives_and_reports_telegram_meanwhile() {
     let telegram = FakeTelegram::start().await;
     telegram.set_down(true);
     let wawp = CountingWawp::start().await;
@@ -207,7 +248,11 @@ async fn readyz_fails_while_telegram_has_not_answered_yet() {
     let (status, body) = http::get(addr, "/readyz").await;
     assert_eq!(status, 503, "{body}");
     assert!(
-        body.contains("telegram: FAILING: no successful round trip yet"),
+        body.contains("receiving: FAILING: not started yet"),
+        "{body}"
+    );
+    assert!(
+        body.contains("telegram: unreachable (no successful round trip yet"),
         "{body}"
     );
     assert_eq!(http::get(addr, "/healthz").await.0, 200);
@@ -217,8 +262,91 @@ async fn readyz_fails_while_telegram_has_not_answered_yet() {
         (!telegram.calls_to("getUpdates").is_empty()).then_some(())
     })
     .await;
-    let (status, body) = http::get(addr, "/readyz").await;
-    assert_eq!(status, 200, "{body}");
+    let body = readyz_until(addr, 200).await;
+    assert!(body.contains("telegram: ok"), "{body}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_fails_at_once_when_the_bot_is_told_to_stop() {
+    // A Wawp call that hangs keeps the bot draining while the test looks.
+    let wawp = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(wawp_testkit::wawp::sent("slow"))
+                .set_delay(Duration::from_secs(60)),
+        )
+        .mount(&wawp)
+        .await;
+    let telegram = FakeTelegram::start().await;
+    let (_dir, db) = temp_db();
+    let addr = free_addr();
+    let mut config = config(&telegram, &wawp.uri(), db);
+    config.metrics_listen = Some(addr);
+    config.shutdown_timeout = Duration::from_secs(3);
+    let mut bot = crate::Running::start(config);
+    wawp_testkit::wait::until("the ops server", Duration::from_secs(10), || {
+        std::net::TcpStream::connect(addr).ok()
+    })
+    .await;
+    readyz_until(addr, 200).await;
+    telegram.push(private_message(ADMIN, &format!("/send {PHONE} en")));
+    wawp_testkit::wait::until("the Wawp call", Duration::from_secs(30), || {
+        futures::executor::block_on(wawp.received_requests())
+            .is_some_and(|seen| !seen.is_empty())
+            .then_some(())
+    })
+    .await;
+
+    let _ = bot.stop.take().unwrap().send(()); // SIGTERM's effect
+    let body = readyz_until(addr, 503).await;
+    assert!(body.starts_with("draining: "), "{body}");
+    assert!(
+        !bot.task.is_finished(),
+        "503 came while the bot was still draining"
+    );
+    tokio::time::timeout(Duration::from_secs(30), bot.task)
+        .await
+        .expect("the bot stops after its shutdown timeout")
+        .unwrap()
+        .unwrap();
+}
+
+/// A command addressed to another bot is not this bot's: not counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_for_another_bot_is_not_counted() {
+    let (telegram, wawp, bot, addr, _dir) = bot_with_metrics().await;
+
+    telegram.push(private_message(
+        ADMIN,
+        &format!("/verify@other_bot {PHONE} 123456"),
+    ));
+    telegram
+        .ask(private_message(ADMIN, &format!("/whoami@{BOT_USERNAME}")))
+        .await;
+    metrics_until(addr, "the whoami sample", |text| {
+        sample(
+            text,
+            r#"wawp_bot_commands_total{command="whoami",outcome="answered"}"#,
+        )
+        .is_some()
+    })
+    .await;
+    // Both updates handled and confirmed: the other bot's would be counted by now.
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    while !telegram.unconfirmed().is_empty() {
+        assert!(
+            std::time::Instant::now() < end,
+            "{:?}",
+            telegram.unconfirmed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (_, text) = http::get(addr, "/metrics").await;
+    assert!(!text.contains(r#"command="verify""#), "{text}");
+    assert!(!text.contains(r#"command="unknown""#), "{text}");
+    assert_eq!(wawp.requests(), 0);
     bot.stop().await;
 }
 
@@ -256,7 +384,7 @@ async fn readyz_is_503_at_once_on_stop_while_the_call_in_flight_finishes_and_is_
     // The call takes 2 s more; /readyz says so before it ends.
     let (status, body) = http::get(addr, "/readyz").await;
     assert_eq!(status, 503, "{body}");
-    assert!(body.contains("stopping"), "{body}");
+    assert!(body.contains("draining"), "{body}");
     // The call in flight finishes and its reply goes out before the exit.
     let sent = telegram
         .wait_for_sent_within(1, Duration::from_secs(20))

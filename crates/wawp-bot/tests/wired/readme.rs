@@ -65,10 +65,13 @@ fn the_main_job_command_runs_the_console_dry_run_and_exits_cleanly() {
         stderr.contains("code="),
         "the code to /verify is on stderr: {stderr}"
     );
+    // A dry run keeps its own log: the next step (the real bot) starts on
+    // an empty `wawp-bot.sqlite3`.
     assert!(
-        dir.path().join("wawp-bot.sqlite3").exists(),
-        "the default audit log"
+        dir.path().join("wawp-bot-sandbox.sqlite3").exists(),
+        "the dry run's default audit log"
     );
+    assert!(!dir.path().join("wawp-bot.sqlite3").exists());
 }
 
 #[test]

@@ -14,9 +14,9 @@ use crate::common::*;
 
 /// How long a test waits at most for what the sandbox should do in well
 /// under a second.
-const PATIENCE: Duration = Duration::from_secs(30);
+pub const PATIENCE: Duration = Duration::from_secs(30);
 
-const HALF_REQUEST: &[u8] = b"GET /_sandbox/health HTTP/1.1\r\nhost: 127.0.0.1\r\n";
+pub const HALF_REQUEST: &[u8] = b"GET /_sandbox/health HTTP/1.1\r\nhost: 127.0.0.1\r\n";
 
 /// `GET /_sandbox/health` over a new connection: its status.
 async fn health(addr: SocketAddr) -> u16 {
@@ -35,7 +35,7 @@ async fn health(addr: SocketAddr) -> u16 {
 
 /// Reads until the peer closes (or resets) the connection; what it sent
 /// before. Panics if it is still open at `deadline`.
-async fn read_until_closed(stream: &mut TcpStream, deadline: Instant) -> Vec<u8> {
+pub async fn read_until_closed(stream: &mut TcpStream, deadline: Instant) -> Vec<u8> {
     let mut received = Vec::new();
     let mut buf = [0u8; 1024];
     loop {
@@ -53,7 +53,7 @@ async fn read_until_closed(stream: &mut TcpStream, deadline: Instant) -> Vec<u8>
 /// Makes room for `needed` open files in this process (both ends of every
 /// test connection live here): raises the soft limit up to the hard one.
 #[cfg(unix)]
-fn allow_open_files(needed: libc::rlim_t) {
+pub fn allow_open_files(needed: libc::rlim_t) {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -74,7 +74,7 @@ fn allow_open_files(needed: libc::rlim_t) {
 }
 
 #[cfg(not(unix))]
-fn allow_open_files(_needed: u64) {}
+pub fn allow_open_files(_needed: u64) {}
 
 #[tokio::test]
 async fn two_thousand_idle_half_requests_are_closed_and_health_answers_throughout() {
@@ -137,21 +137,25 @@ async fn a_request_that_stalls_mid_body_gets_408_and_is_closed() {
     assert!(sandbox.messages().is_empty());
 }
 
+/// A POST whose body never arrives in full: the connection is busy.
+const STALLED_POST: &[u8] = b"POST /v2/auth/otp/send HTTP/1.1\r\nhost: 127.0.0.1\r\n\
+    content-type: application/json\r\ncontent-length: 100\r\n\r\n{\"chatId\":";
+
 #[tokio::test]
-async fn connections_beyond_the_cap_get_503_and_are_closed() {
+async fn when_every_connection_is_busy_one_more_gets_503_and_is_closed() {
     let (sandbox, _clock) = start_with(|b| {
         b.max_connections(2)
-            .header_read_timeout(Duration::from_millis(500))
+            .request_timeout(Duration::from_millis(500))
     })
     .await;
     let addr = sandbox.local_addr();
     let mut held = Vec::new();
     for _ in 0..2 {
         let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream.write_all(HALF_REQUEST).await.unwrap();
+        stream.write_all(STALLED_POST).await.unwrap();
         held.push(stream);
     }
-    // The two are accepted once this answers 503; retry until they are.
+    // The two are accepted and busy once this answers 503; retry until so.
     let deadline = Instant::now() + PATIENCE;
     let refused = loop {
         let mut extra = TcpStream::connect(addr).await.unwrap();
@@ -169,7 +173,7 @@ async fn connections_beyond_the_cap_get_503_and_are_closed() {
         "{refused}"
     );
 
-    // Once the held ones are reaped, requests are served again.
+    // Once the held ones time out (408), requests are served again.
     for stream in &mut held {
         read_until_closed(stream, deadline).await;
     }
@@ -187,6 +191,27 @@ async fn connections_beyond_the_cap_get_503_and_are_closed() {
         assert!(Instant::now() < deadline, "health never recovered");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+#[tokio::test]
+async fn at_the_cap_the_oldest_idle_connection_makes_room() {
+    // Idle sockets that send nothing would otherwise hold both places for
+    // the whole (long) header-read timeout.
+    let (sandbox, _clock) = start_with(|b| {
+        b.max_connections(2)
+            .header_read_timeout(Duration::from_secs(600))
+    })
+    .await;
+    let addr = sandbox.local_addr();
+    let mut idle = Vec::new();
+    for _ in 0..2 {
+        idle.push(TcpStream::connect(addr).await.unwrap());
+    }
+    for _ in 0..3 {
+        assert_eq!(health(addr).await, 200);
+    }
+    // The oldest idle one was closed to make room (the newest may be too).
+    read_until_closed(&mut idle[0], Instant::now() + PATIENCE).await;
 }
 
 #[tokio::test]

@@ -131,3 +131,29 @@ async fn query_strings_lang_and_paths_are_not_echoed_either() {
     let response = get("/_sandbox/messages".into(), vec![("limit", NUMBER)]).await;
     no_echo(conform(None, response).await.error(400, "invalid_query"));
 }
+
+#[tokio::test]
+async fn a_long_method_with_a_number_and_a_token_is_not_echoed() {
+    let (sandbox, _clock) = start().await;
+    let base = sandbox.base_url();
+    // `curl -X GET201234567890test-token-… …`, 200 characters.
+    let mut method = format!("GET{NUMBER}{TOKEN}");
+    method.extend(std::iter::repeat_n('X', 200 - method.len()));
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    for (path, status, code) in [
+        ("/nowhere", 404, "not_found"),
+        ("/v2/auth/otp/send", 405, "method_not_allowed"),
+        ("/_sandbox/messages", 405, "method_not_allowed"),
+    ] {
+        let response = reqwest::Client::new()
+            .request(method.clone(), format!("{base}{path}"))
+            .send()
+            .await
+            .unwrap();
+        let answer = conform(None, response).await;
+        let message = answer.error(status, code);
+        no_echo(message);
+        assert!(!message.contains(TOKEN), "echoes the token: {message}");
+        assert!(!message.contains("XXXX"), "echoes the method: {message}");
+    }
+}

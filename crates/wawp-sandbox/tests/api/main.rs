@@ -6,6 +6,7 @@ mod common;
 mod connections;
 mod echo;
 mod facts;
+mod fairness;
 mod flow;
 mod input;
 mod limits;

@@ -90,7 +90,7 @@ pub fn sent_body() -> Value {
         "code": "success",
         "message": "Verification code sent successfully",
         "expires_in": 300,
-        "job_id": "send_123_456",
+        "job_id": "send_77_981",
     })
 }
 
@@ -157,15 +157,24 @@ impl io::Write for Captured {
 /// current thread, at all levels, until the guard is dropped. Use with
 /// single-threaded `#[tokio::test]`s.
 pub fn capture_tracing() -> (Captured, DefaultGuard) {
+    capture_filtered("trace", FmtSpan::CLOSE)
+}
+
+/// Captures the events (not the span closes) that pass `filter` (an
+/// `EnvFilter` directive such as `wawp=trace`) on the current thread.
+pub fn capture_filtered(filter: &str, spans: FmtSpan) -> (Captured, DefaultGuard) {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::CLOSE)
+        .with_env_filter(filter)
+        .with_span_events(spans)
         .with_ansi(false)
         .without_time()
         .with_writer(move || writer.clone())
         .finish();
     let guard = tracing::subscriber::set_default(subscriber);
+    // A callsite first hit by a test thread without a subscriber may have
+    // cached "never interested"; recompute with this one registered.
+    tracing::callsite::rebuild_interest_cache();
     (captured, guard)
 }

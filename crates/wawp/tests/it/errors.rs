@@ -186,6 +186,7 @@ fn cases() -> Vec<(&'static str, Op, ResponseTemplate, Got)> {
             Got::Err(Error::OutcomeUnknown {
                 status: 502,
                 message: Some("502 Bad Gateway".into()),
+                cause: None,
             }),
         ),
         (
@@ -195,6 +196,7 @@ fn cases() -> Vec<(&'static str, Op, ResponseTemplate, Got)> {
             Got::Err(Error::OutcomeUnknown {
                 status: 504,
                 message: None,
+                cause: None,
             }),
         ),
         (

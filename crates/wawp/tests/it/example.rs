@@ -7,9 +7,13 @@ use std::process::Command;
 
 /// `target/debug/examples/send_otp`, built by `cargo test` with the tests.
 fn example() -> PathBuf {
+    example_named("send_otp")
+}
+
+fn example_named(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let path = dir.join("examples").join("send_otp");
+    let path = dir.join("examples").join(name);
     assert!(
         path.exists(),
         "build the examples first: {}",
@@ -37,16 +41,77 @@ fn a_non_utf8_argument_exits_2_without_echoing_it() {
     assert!(output.stdout.is_empty());
 }
 
-#[test]
-fn an_invalid_number_exits_2_without_echoing_it() {
+/// Runs the example with credentials set and `args`; checks it exits 2
+/// with nothing on stdout, and returns its stderr.
+fn refused(args: &[&str]) -> String {
     let output = Command::new(example())
-        .args(["+20 12", "--lang", "ar"])
+        .args(args)
         .env("WAWP_INSTANCE_ID", "i")
         .env("WAWP_ACCESS_TOKEN", "t")
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(output.stdout.is_empty(), "{stderr}");
+    stderr
+}
+
+#[test]
+fn an_invalid_number_exits_2_without_echoing_it() {
+    let stderr = refused(&["+20 12", "--lang", "ar"]);
     assert!(stderr.contains("invalid phone number"), "{stderr}");
     assert!(!stderr.contains("+20 12"), "{stderr}");
+}
+
+#[test]
+fn a_refused_language_is_not_echoed_even_when_it_is_a_number() {
+    for lang in ["+201234567890", "tok_SECRET_9f8e"] {
+        let stderr = refused(&["+201234567890", "--lang", lang]);
+        assert!(stderr.contains("invalid language code"), "{stderr}");
+        assert!(!stderr.contains("1234567"), "{stderr}");
+        assert!(!stderr.contains("SECRET"), "{stderr}");
+    }
+}
+
+/// A hostile server's `job_id` (terminal escapes, a bell, a line break and a
+/// forged log line) is printed by the `verify_otp` example as clean text on
+/// its one line.
+#[tokio::test]
+async fn verify_otp_prints_no_forged_line_from_a_hostile_job_id() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    let body = serde_json::json!({
+        "code": "success",
+        "message": "sent",
+        "expires_in": 300,
+        "job_id": "job\u{1b}[2J\u{7}\n2099-01-01T00:00:00Z INFO forged%0D%0Aline",
+    });
+    Mock::given(path(crate::common::SEND_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(example_named("verify_otp"))
+            .arg("+201234567890")
+            .env("WAWP_INSTANCE_ID", "i")
+            .env("WAWP_ACCESS_TOKEN", "t")
+            .env("WAWP_BASE_URL", uri)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout:?}");
+    assert!(
+        lines[0].starts_with("code sent to +20•••••7890 (job job[2J "),
+        "{stdout:?}"
+    );
+    assert!(!stdout.contains(['\u{1b}', '\u{7}', '\r']), "{stdout:?}");
+    assert_eq!(lines[1], "type the 6-digit code:");
 }

@@ -63,3 +63,89 @@ async fn an_own_reqwest_client_sends_the_token_in_the_body() {
     let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(body["access_token"], TOKEN);
 }
+
+/// A deserialized policy passes the setters' checks: no zero attempts, no
+/// deadline that overflows the clock of every call.
+#[cfg(feature = "serde")]
+#[test]
+fn a_deserialized_retry_policy_is_checked_like_a_built_one() {
+    use std::time::Duration;
+    use wawp::RetryPolicy;
+
+    let json = serde_json::json!({
+        "max_attempts": 0,
+        "base_delay": {"secs": u64::MAX, "nanos": 0},
+        "max_delay": {"secs": 1, "nanos": 0},
+        "deadline": {"secs": u64::MAX, "nanos": 999_999_999},
+    });
+    let policy: RetryPolicy = serde_json::from_value(json).unwrap();
+    assert_eq!(policy.attempts(), 1);
+    assert_eq!(policy.total_time(), wawp::MAX_DEADLINE);
+    let zero = serde_json::json!({
+        "max_attempts": 3,
+        "base_delay": {"secs": 0, "nanos": 0},
+        "max_delay": {"secs": 0, "nanos": 0},
+        "deadline": {"secs": 0, "nanos": 0},
+    });
+    let policy: RetryPolicy = serde_json::from_value(zero).unwrap();
+    assert_eq!(policy.total_time(), Duration::from_millis(1));
+    assert!(!policy.retries_send_on_unavailable());
+    let back: RetryPolicy =
+        serde_json::from_value(serde_json::to_value(RetryPolicy::default()).unwrap()).unwrap();
+    assert_eq!(back, RetryPolicy::default());
+}
+
+/// Deserialization errors say what was expected, never the value: a
+/// number given as a JSON integer, a token or a number given as a language.
+#[cfg(feature = "serde")]
+#[test]
+fn serde_errors_never_repeat_the_value() {
+    use wawp::{Footer, Lang, PhoneNumber, Transport};
+
+    let cases = [
+        (
+            serde_json::from_str::<PhoneNumber>("201234567890").map(drop),
+            "1234567",
+        ),
+        (
+            serde_json::from_str::<PhoneNumber>("2.01234567890e11").map(drop),
+            "1234567",
+        ),
+        (
+            serde_json::from_str::<Lang>(r#""+201234567890""#).map(drop),
+            "1234567",
+        ),
+        (
+            serde_json::from_str::<Lang>(r#""tok_SECRET_9f8e""#).map(drop),
+            "SECRET",
+        ),
+        (
+            serde_json::from_str::<Lang>("201234567890").map(drop),
+            "1234567",
+        ),
+        (
+            serde_json::from_str::<Footer>("201234567890").map(drop),
+            "1234567",
+        ),
+        (
+            serde_json::from_str::<Transport>(r#""tok_SECRET_9f8e""#).map(drop),
+            "SECRET",
+        ),
+        (
+            serde_json::from_str::<PhoneNumber>(r#""+20 123 456 78""#).map(drop),
+            "456",
+        ),
+    ];
+    for (result, secret) in cases {
+        let err = result.unwrap_err().to_string();
+        assert!(!err.contains(secret), "{err}");
+        assert!(
+            err.contains("expected") || err.contains("invalid") || err.contains("use "),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        serde_json::from_str::<Transport>(r#""query""#).unwrap(),
+        Transport::Query
+    );
+}

@@ -210,7 +210,7 @@ async fn successes_do_not_leak() {
         drop(guard);
         let logs = captured.text();
         assert_clean("tracing", &logs);
-        assert!(logs.contains("job_id=\"send_123_456\""), "{logs}");
+        assert!(logs.contains("job_id=\"send_77_981\""), "{logs}");
         assert!(logs.contains("status=200"), "{logs}");
         assert_clean("SentOtp", &format!("{sent:?}"));
     }

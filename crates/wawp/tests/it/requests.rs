@@ -41,7 +41,7 @@ async fn send_post_puts_fields_in_json_and_token_in_bearer_header() {
         .footer(footer("Secured by Acme"))
         .await
         .unwrap();
-    assert_eq!(sent.job_id, "send_123_456");
+    assert_eq!(sent.job_id, "send_77_981");
     assert_eq!(sent.expires_in, Duration::from_secs(300));
     assert_eq!(sent.message, "Verification code sent successfully");
     let requests = received(&server).await;
@@ -58,7 +58,7 @@ async fn send_query_puts_everything_in_the_query_string() {
         .footer(footer("Secured by Acme"))
         .await
         .unwrap();
-    assert_eq!(sent.job_id, "send_123_456");
+    assert_eq!(sent.job_id, "send_77_981");
     let requests = received(&server).await;
     assert_eq!(requests.len(), 1);
     insta::assert_json_snapshot!("send_query", request_snapshot(&requests[0]));
@@ -163,7 +163,7 @@ async fn a_201_with_a_valid_body_is_still_success() {
         .send_otp(&phone())
         .await
         .unwrap();
-    assert_eq!(sent.job_id, "send_123_456");
+    assert_eq!(sent.job_id, "send_77_981");
 }
 
 #[tokio::test]
@@ -196,7 +196,7 @@ async fn raw_client_shares_base_url_and_bearer_header() {
         .send()
         .await
         .unwrap();
-    assert_eq!(answer.job_id, "send_123_456");
+    assert_eq!(answer.job_id, "send_77_981");
     let request = &received(&server).await[0];
     assert_eq!(
         request.headers["authorization"],

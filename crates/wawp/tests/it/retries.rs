@@ -30,12 +30,35 @@ async fn then_succeed(server: &MockServer, route: &str) {
 }
 
 #[tokio::test]
-async fn send_retries_a_503_then_succeeds() {
+async fn send_retries_a_503_only_when_opted_in() {
     for transport in [Transport::Post, Transport::Query] {
         let server = server_answering(SEND_PATH, ResponseTemplate::new(503), 1).await;
         then_succeed(&server, SEND_PATH).await;
-        let sent = client(&server, transport).send_otp(&phone()).await.unwrap();
-        assert_eq!(sent.job_id, "send_123_456");
+        let err = client(&server, transport)
+            .send_otp(&phone())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Error::OutcomeUnknown {
+                status: 503,
+                message: None,
+                cause: None,
+            }
+        );
+        assert!(!err.is_retryable());
+        assert_eq!(received(&server).await.len(), 1, "{transport}");
+
+        let server = server_answering(SEND_PATH, ResponseTemplate::new(503), 1).await;
+        then_succeed(&server, SEND_PATH).await;
+        let sent = builder(&server, transport)
+            .retry(fast_retry().retry_send_on_unavailable(true))
+            .build()
+            .unwrap()
+            .send_otp(&phone())
+            .await
+            .unwrap();
+        assert_eq!(sent.job_id, "send_77_981");
         assert_eq!(received(&server).await.len(), 2, "{transport}");
     }
 }
@@ -53,7 +76,8 @@ async fn a_502_or_504_on_send_is_not_retried_and_says_a_code_may_be_out() {
             err,
             Error::OutcomeUnknown {
                 status,
-                message: None
+                message: None,
+                cause: None,
             }
         );
         assert!(
@@ -71,6 +95,7 @@ async fn the_deadline_stops_retries() {
         .retry(
             RetryPolicy::default()
                 .max_attempts(50)
+                .retry_send_on_unavailable(true)
                 .base_delay(Duration::from_millis(200))
                 .max_delay(Duration::from_millis(200))
                 .deadline(Duration::from_millis(300)),
@@ -80,10 +105,7 @@ async fn the_deadline_stops_retries() {
     let err = client.send_otp(&phone()).await.unwrap_err();
     // The last 503, or, on a loaded machine, the deadline cutting an attempt
     // still in flight.
-    assert!(
-        err.status() == Some(503) || err.kind() == wawp::ErrorKind::Timeout,
-        "{err:?}"
-    );
+    assert!(err.kind() == wawp::ErrorKind::OutcomeUnknown, "{err:?}");
     // Each wait is at least 100 ms: no more than 3 attempts fit in 300 ms.
     let attempts = received(&server).await.len();
     assert!((1..=3).contains(&attempts), "{attempts} attempts");
@@ -105,8 +127,16 @@ async fn the_deadline_cuts_a_slow_attempt() {
         .retry(RetryPolicy::default().deadline(Duration::from_millis(200)))
         .build()
         .unwrap();
-    // Without the deadline the answer would arrive, after 5 s.
-    assert_eq!(client.send_otp(&phone()).await.unwrap_err(), Error::Timeout);
+    // Without the deadline the answer would arrive, after 5 s. The request
+    // was written: a code may be on its way.
+    assert_eq!(
+        client.send_otp(&phone()).await.unwrap_err(),
+        Error::OutcomeUnknown {
+            status: 0,
+            message: None,
+            cause: None,
+        }
+    );
     assert_eq!(received(&server).await.len(), 1);
 }
 
@@ -182,6 +212,7 @@ async fn retry_after_on_a_503_is_honoured_up_to_max_delay() {
     let client = builder(&server, Transport::Post)
         .retry(
             RetryPolicy::default()
+                .retry_send_on_unavailable(true)
                 .base_delay(Duration::from_millis(1))
                 .max_delay(Duration::from_millis(300)),
         )
@@ -219,7 +250,16 @@ async fn a_slow_server_times_out_without_retry() {
         } else {
             client.verify_otp(&phone(), &code("123456")).await.map(drop)
         };
-        assert_eq!(result.unwrap_err(), Error::Timeout, "{route}");
+        let expected = if route == SEND_PATH {
+            Error::OutcomeUnknown {
+                status: 0,
+                message: None,
+                cause: None,
+            }
+        } else {
+            Error::Timeout
+        };
+        assert_eq!(result.unwrap_err(), expected, "{route}");
         assert!(started.elapsed() < Duration::from_secs(1), "{route}");
         // The request arrived: repeating it could send a second code or
         // burn a verify attempt.
@@ -252,9 +292,18 @@ async fn a_refused_connection_is_retried_then_reported() {
             .verify_otp(&phone(), &code("123456"))
             .await
             .unwrap_err();
-        let Error::Connection { message } = &err else {
+        let Error::Connection { message, .. } = &err else {
             panic!("{err:?}");
         };
+        // The cause is kept, without the URL (the token with Query).
+        let source = std::error::Error::source(&err).expect("a source");
+        let chain = format!("{source} {source:?}");
+        assert!(!chain.contains(TOKEN) && !chain.contains("/v2/"), "{chain}");
+        assert!(
+            format!("{:?}", source.source()).contains("ConnectionRefused")
+                || format!("{source:?}").to_lowercase().contains("refused"),
+            "{source:?}"
+        );
         assert!(message.to_lowercase().contains("connect"), "{message}");
         assert!(!message.contains("127.0.0.1"), "no URL: {message}");
         assert!(err.is_retryable());
@@ -263,4 +312,26 @@ async fn a_refused_connection_is_retried_then_reported() {
         assert!(logs.contains("attempts=3"), "{logs}");
         assert_eq!(logs.matches("wawp: retrying").count(), 2, "{logs}");
     }
+}
+
+#[tokio::test]
+async fn huge_durations_in_the_policy_never_panic_a_call() {
+    let server = MockServer::start().await;
+    Mock::given(path(SEND_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(sent_body()))
+        .mount(&server)
+        .await;
+    let policy = RetryPolicy::default()
+        .deadline(Duration::MAX)
+        .base_delay(Duration::MAX)
+        .max_delay(Duration::MAX);
+    assert_eq!(policy.total_time(), wawp::MAX_DEADLINE);
+    let client = builder(&server, Transport::Post)
+        .timeout(Duration::MAX)
+        .connect_timeout(Duration::MAX)
+        .retry(policy)
+        .build()
+        .unwrap();
+    let sent = client.send_otp(&phone()).await.unwrap();
+    assert_eq!(sent.job_id, "send_77_981");
 }

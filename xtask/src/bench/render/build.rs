@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use wawp_bench_report::Variant;
 
+use super::super::build_cost::Role;
 use super::super::callgrind::REQUESTS;
 use super::super::profiles::IN_FLIGHT;
 use super::super::spread::Spread;
@@ -114,21 +115,53 @@ fn build_times(out: &mut String, inputs: &Inputs) {
          bounds.\n",
         b.provenance.line()
     );
-    let _ = writeln!(out, "| what | command | wall time | crates compiled |");
-    let _ = writeln!(out, "|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| what | command | wall time | crates compiled | packages in the tree |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|");
     for build in &b.builds {
         let _ = writeln!(
             out,
-            "| {} | `{}` | {:.0} s ({:.1} min) | {} |",
+            "| {} | `{}` | {:.0} s ({:.1} min) | {} | {} |",
             build.what,
             build.command,
             build.seconds,
             build.seconds / 60.0,
-            build.crates
+            build.crates,
+            build
+                .tree
+                .map_or_else(|| "—".to_string(), |n| n.to_string())
         );
     }
     out.push('\n');
+    if let Some(consumer) = b.get(Role::Consumer) {
+        if let Some(tree) = consumer.tree {
+            let _ = writeln!(
+                out,
+                "- a one-line `wawp` consumer's tree (`cargo tree -e normal,build`, distinct \
+                 `name@version`): {tree} packages; target ≤ {MAX_TREE}: {}",
+                verdict(tree <= MAX_TREE)
+            );
+        }
+        if let Some(floor) = b.get(Role::Floor) {
+            let ratio = consumer.seconds / floor.seconds;
+            let _ = writeln!(
+                out,
+                "- cold release build, `wawp` consumer ÷ reqwest floor, in the same run: \
+                 {ratio:.2}× ({:.0} s ÷ {:.0} s); target ≤ {MAX_BUILD_RATIO}×: {}",
+                consumer.seconds,
+                floor.seconds,
+                verdict(ratio <= MAX_BUILD_RATIO)
+            );
+        }
+        out.push('\n');
+    }
 }
+
+/// Issue 23's targets for a one-line consumer.
+const MAX_TREE: usize = 130;
+const MAX_BUILD_RATIO: f64 = 1.3;
 
 fn instructions(out: &mut String, inputs: &Inputs) {
     let _ = writeln!(out, "### Instructions per call\n");

@@ -1,6 +1,9 @@
 //! Errors: one line, naming the setting, never its value.
 
 use super::{BASE, Case, TOKEN, config, err, with};
+use clap::CommandFactory;
+
+use super::load;
 use crate::config::WawpSettings;
 
 /// Args and environment.
@@ -272,7 +275,138 @@ fn a_broken_config_file_is_one_line_without_its_contents() {
 
     let message = err(&["--config", "/nonexistent/bot.toml"], &[]);
     assert!(
-        message.starts_with("config file /nonexistent/bot.toml: cannot read it"),
+        message
+            .starts_with("the --config file (WAWP_BOT_CONFIG): cannot read it (entity not found)"),
         "{message}"
     );
+}
+
+/// A value shaped like a Telegram bot token, and a random-looking one.
+const PASTED: [&str; 2] = [
+    "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQx",
+    "wJalrXUtnFEMI7K7MDENGbPxRfiCYzEXAMPLEKEY",
+];
+
+#[test]
+fn no_setting_ever_shows_a_token_fed_into_it() {
+    let names: Vec<String> = crate::config::Cli::command()
+        .get_arguments()
+        .filter_map(|arg| arg.get_env()?.to_str().map(str::to_owned))
+        .collect();
+    assert!(names.len() >= 20, "{names:?}");
+    // Where a path or URL belongs, the value is refused, naming the setting.
+    let refused = [
+        "WAWP_BOT_CONFIG",
+        "WAWP_BOT_DB",
+        "TELEGRAM_API_URL",
+        "WAWP_BASE_URL",
+    ];
+    for pasted in PASTED {
+        for name in &names {
+            let webhook = [
+                "--webhook-url",
+                "https://b.example.com/h",
+                "--webhook-secret",
+                "abc",
+            ];
+            let args = if name == "WAWP_BOT_WEBHOOK_SECRET" {
+                with(&webhook[..2])
+            } else {
+                BASE.to_vec()
+            };
+            let result = load(&args, &[(name.as_str(), pasted)]);
+            let shown = match &result {
+                Ok(invocation) => format!("{invocation:?}"),
+                Err(e) => e.to_string(),
+            };
+            for part in [pasted, &pasted[pasted.len() - 12..]] {
+                assert!(!shown.contains(part), "{name}: {shown}");
+            }
+            if refused.contains(&name.as_str()) {
+                assert_eq!(
+                    shown,
+                    format!(
+                        "{name} is invalid: {}",
+                        crate::config::parse::LOOKS_LIKE_A_SECRET
+                    ),
+                    "{pasted}"
+                );
+            }
+        }
+    }
+    // A bot token in the webhook URL is refused too (a random path is fine).
+    let hook = |url: &str| -> Vec<String> {
+        let mut args: Vec<String> = BASE.iter().map(|a| a.to_string()).collect();
+        args.extend([
+            "--webhook-url".into(),
+            url.to_owned(),
+            "--webhook-secret".into(),
+            "abc".into(),
+        ]);
+        args
+    };
+    let args = hook(&format!("https://b.example.com/{}", PASTED[0]));
+    let message = err(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+    assert!(
+        message.starts_with("WAWP_BOT_WEBHOOK_URL is invalid: it looks like a token"),
+        "{message}"
+    );
+    let args = hook(&format!("https://b.example.com/{}", PASTED[1]));
+    let random_path = config(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+    assert!(random_path.webhook.is_some());
+    // Ordinary paths and URLs pass.
+    for db in [
+        "/var/lib/wawp-bot/audit.sqlite3",
+        "wawp-bot-production-audit-log-2026-01.sqlite3",
+        "./data/0123456789abcdef.sqlite3",
+    ] {
+        assert_eq!(config(&with(&["--db", db]), &[]).store.to_string(), db);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_config_file_holding_a_secret_readable_by_others_is_flagged_or_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bot.toml");
+    let path_text = path.to_str().unwrap();
+    let chmod =
+        |mode| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    std::fs::write(
+        &path,
+        format!("telegram_bot_token = \"{TOKEN}\"\nwawp_bot_admins = [1]\nsandbox = true\n"),
+    )
+    .unwrap();
+    chmod(0o644);
+    assert_eq!(
+        config(&["--config", path_text], &[]).config_file_exposed,
+        Some(0o644)
+    );
+    let message = err(&["--config", path_text, "--strict-permissions"], &[]);
+    assert!(message.starts_with("WAWP_BOT_CONFIG is invalid: the file holds a secret and group or others may read it (mode 644)"), "{message}");
+    let message = err(
+        &["--config", path_text],
+        &[("WAWP_BOT_STRICT_PERMISSIONS", "true")],
+    );
+    assert!(message.contains("mode 644"), "{message}");
+    chmod(0o600);
+    assert_eq!(
+        config(&["--config", path_text, "--strict-permissions"], &[]).config_file_exposed,
+        None
+    );
+    // No secret in it: nothing to say.
+    std::fs::write(&path, "wawp_bot_admins = [1]\nsandbox = true\n").unwrap();
+    chmod(0o644);
+    let plain = config(
+        &[
+            "--config",
+            path_text,
+            "--strict-permissions",
+            "--telegram-bot-token",
+            TOKEN,
+        ],
+        &[],
+    );
+    assert_eq!(plain.config_file_exposed, None);
 }

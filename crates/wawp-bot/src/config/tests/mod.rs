@@ -46,6 +46,23 @@ pub(super) fn with(extra: &[&'static str]) -> Vec<&'static str> {
 }
 
 #[test]
+fn only_real_sends_use_the_real_default_database() {
+    let real = config(
+        &["--telegram-bot-token", TOKEN, "--admins", "1"],
+        &[("WAWP_INSTANCE_ID", "i"), ("WAWP_ACCESS_TOKEN", "t")],
+    );
+    assert_eq!(real.store.to_string(), "wawp-bot.sqlite3");
+    assert_eq!(real.runs(), crate::store::Runs::Real);
+    let console = config(
+        &["--console"],
+        &[("WAWP_INSTANCE_ID", "i"), ("WAWP_ACCESS_TOKEN", "t")],
+    );
+    assert_eq!(console.store.to_string(), "wawp-bot-sandbox.sqlite3");
+    let chosen = config(&with(&["--db", "/srv/audit.sqlite3"]), &[]);
+    assert_eq!(chosen.store.to_string(), "/srv/audit.sqlite3");
+}
+
+#[test]
 fn a_minimal_sandbox_config_gets_the_defaults() {
     let config = config(
         &[
@@ -58,7 +75,9 @@ fn a_minimal_sandbox_config_gets_the_defaults() {
         &[],
     );
     assert_eq!(config.admins, BTreeSet::from([7, 42]));
-    assert_eq!(config.store.to_string(), "wawp-bot.sqlite3");
+    // A dry run keeps its own log unless told otherwise.
+    assert_eq!(config.store.to_string(), "wawp-bot-sandbox.sqlite3");
+    assert_eq!(config.runs(), crate::store::Runs::DryRun);
     assert_eq!(config.send_limit.get(), 10);
     assert_eq!(config.reply_rate.get(), 22);
     assert_eq!(config.max_update_age, Duration::from_secs(120));
@@ -218,10 +237,12 @@ fn subcommands_take_the_database_setting() {
     )
     .unwrap()
     {
-        Invocation::ExportAudit { store, since } => {
+        Invocation::ExportAudit { store, filter } => {
             assert_eq!(store.to_string(), "postgres://bot@127.0.0.1:5432/audit");
             assert!(!format!("{store:?}").contains("pw"));
-            assert_eq!(since.to_rfc3339(), "2026-01-31T00:00:00+00:00");
+            assert_eq!(filter.since.to_rfc3339(), "2026-01-31T00:00:00+00:00");
+            assert_eq!(filter.until, None);
+            assert!(!filter.include_dry_runs);
         }
         other => panic!("{other:?}"),
     }
@@ -231,6 +252,45 @@ fn subcommands_take_the_database_setting() {
         "{message}"
     );
     assert_eq!(err(&["backup"], &[]), "missing <PATH>; see wawp-bot --help");
+    // Real dates only: a year past 9999 (compared as text it would sort
+    // before every row) or before 1970 is refused.
+    for bad in [
+        "+10000-01-01",
+        "10000-01-01",
+        "1969-12-31",
+        "2026-02-30",
+        "2026-01-31T25:00:00Z",
+    ] {
+        let message = err(&["audit", "export", "--since", bad], &[]);
+        assert!(
+            message.starts_with("--since is invalid: give a date"),
+            "{bad}: {message}"
+        );
+        assert!(!message.contains(bad), "{message}");
+    }
+    match load(
+        &[
+            "audit",
+            "export",
+            "--since",
+            "2026-01-01",
+            "--until",
+            "2026-02-01T00:00:00+02:00",
+            "--include-dry-runs",
+        ],
+        &[],
+    )
+    .unwrap()
+    {
+        Invocation::ExportAudit { filter, .. } => {
+            assert_eq!(
+                filter.until.unwrap().to_rfc3339(),
+                "2026-01-31T22:00:00+00:00"
+            );
+            assert!(filter.include_dry_runs);
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -12,9 +12,12 @@
 //! Connections are made without TLS: run the bot next to its database or
 //! through a local TLS tunnel.
 
+mod export;
 mod inbox;
 mod ops;
 mod outbox;
+
+pub(crate) use export::export;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +28,7 @@ use tokio_postgres::NoTls;
 use super::StoreError;
 
 /// The migrations, applied in order; `wawp_bot_schema.version` holds how many ran.
-const MIGRATIONS: &[(&str, &str)] = &[
+pub(super) const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_init",
         include_str!("../../../migrations/postgres/0001_init.sql"),
@@ -37,6 +40,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0003_inbox",
         include_str!("../../../migrations/postgres/0003_inbox.sql"),
+    ),
+    (
+        "0004_leader_lease",
+        include_str!("../../../migrations/postgres/0004_leader_lease.sql"),
+    ),
+    (
+        "0005_dry_run",
+        include_str!("../../../migrations/postgres/0005_dry_run.sql"),
     ),
 ];
 
@@ -68,8 +79,17 @@ impl std::fmt::Debug for PgStore {
 }
 
 impl PgStore {
-    /// Connects to `url` (`postgres://…`) and migrates the database.
-    pub(crate) async fn open(url: &str) -> Result<PgStore, StoreError> {
+    /// Connects to `url` (`postgres://…`) and migrates the database. A
+    /// `dry_run` store's sessions mark every audit row they write.
+    pub(crate) async fn open(url: &str, dry_run: bool) -> Result<PgStore, StoreError> {
+        let store = PgStore::connect(url, dry_run)?;
+        let mut client = store.first_client().await?;
+        migrate(&mut client, &store.location).await?;
+        Ok(store)
+    }
+
+    /// The pool, without connecting yet and without migrating.
+    fn connect(url: &str, dry_run: bool) -> Result<PgStore, StoreError> {
         let mut config: tokio_postgres::Config = url.parse().map_err(|_| StoreError::Connect {
             location: "WAWP_BOT_DB".into(),
             reason: "it is not a valid postgres:// URL".into(),
@@ -78,9 +98,15 @@ impl PgStore {
         // A write that waits on another session's lock gives up in time, as
         // SQLite's busy timeout does (unless the URL's `options` set one).
         let options = config.get_options().unwrap_or_default().to_owned();
+        let mut options = options;
         if !options.contains("lock_timeout") {
-            config.options(format!("{options} -c lock_timeout=5000").trim());
+            options = format!("{options} -c lock_timeout=5000");
         }
+        if dry_run {
+            // The `audit.dry_run` column's default reads it (migration 0005).
+            options = format!("{options} -c wawp_bot.dry_run=on");
+        }
+        config.options(options.trim());
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -95,19 +121,21 @@ impl PgStore {
             .wait_timeout(Some(POOL_WAIT))
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
-        let store = PgStore {
+        Ok(PgStore {
             pool,
             location: location.into(),
-        };
-        let mut client = store.pool.get().await.map_err(|e| StoreError::Connect {
-            location: store.location.to_string(),
+        })
+    }
+
+    /// The first connection: a failure is "cannot connect", with the reason.
+    async fn first_client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool.get().await.map_err(|e| StoreError::Connect {
+            location: self.location.to_string(),
             reason: match &e {
                 deadpool_postgres::PoolError::Backend(err) => super::error::pg_message(err),
                 other => other.to_string(),
             },
-        })?;
-        migrate(&mut client, &store.location).await?;
-        Ok(store)
+        })
     }
 
     /// Closes the pool; later calls fail with [`StoreError::Closed`].
@@ -137,6 +165,18 @@ pub(crate) fn describe(config: &tokio_postgres::Config) -> String {
     let user = config.get_user().unwrap_or_default();
     let db = config.get_dbname().unwrap_or(user);
     format!("postgres://{user}@{host}:{port}/{db}")
+}
+
+/// The schema version in `wawp_bot_schema`; refused if newer than this build.
+pub(super) async fn recorded_version(
+    tx: &tokio_postgres::Transaction<'_>,
+) -> Result<i64, StoreError> {
+    let version: i64 = tx
+        .query_one("SELECT version FROM wawp_bot_schema", &[])
+        .await?
+        .get(0);
+    StoreError::check_schema(version, MIGRATIONS.len())?;
+    Ok(version)
 }
 
 async fn migrate(client: &mut deadpool_postgres::Object, location: &str) -> Result<(), StoreError> {
@@ -185,17 +225,8 @@ async fn migrate(client: &mut deadpool_postgres::Object, location: &str) -> Resu
         )
         .await?;
     }
-    let version: i64 = tx
-        .query_one("SELECT version FROM wawp_bot_schema", &[])
-        .await?
-        .get(0);
+    let version = recorded_version(&tx).await?;
     let known = MIGRATIONS.len() as i64;
-    if version > known {
-        return Err(StoreError::TooNew {
-            found: version,
-            known,
-        });
-    }
     for (name, sql) in MIGRATIONS.iter().skip(version as usize) {
         tx.batch_execute(sql).await?;
         tracing::info!(migration = name, "applied database migration");

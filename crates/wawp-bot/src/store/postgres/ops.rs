@@ -13,7 +13,7 @@ use crate::store::{
     Caller, Claim, Entry, NewEntry, Outcome, PendingReport, RefusalTally, SendPermit, StoreError,
 };
 
-const ENTRY_COLUMNS: &str = "id, at, update_id, admin_id, admin_username, action, recipient, lang, outcome, job_id, error_kind, repeat_count, reply_delivered";
+const ENTRY_COLUMNS: &str = "id, at, update_id, admin_id, admin_username, action, recipient, lang, outcome, job_id, error_kind, repeat_count, reply_delivered, dry_run";
 
 const INSERT_ENTRY: &str = "INSERT INTO audit (at, update_id, admin_id, admin_username, action, recipient, lang, outcome, job_id, error_kind)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
@@ -42,7 +42,7 @@ pub(super) async fn insert_entry(
     Ok(client.query_one(INSERT_ENTRY, &params).await?.get(0))
 }
 
-fn read_entry(row: &Row) -> Entry {
+pub(super) fn read_entry(row: &Row) -> Entry {
     Entry {
         id: row.get(0),
         at: row.get(1),
@@ -59,6 +59,7 @@ fn read_entry(row: &Row) -> Entry {
         error_kind: row.get(10),
         repeat_count: row.get::<_, i32>(11).max(0) as u32,
         reply_delivered: row.get(12),
+        dry_run: row.get(13),
     }
 }
 

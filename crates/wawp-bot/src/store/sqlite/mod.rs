@@ -14,9 +14,14 @@
 //! transactions, which take the write lock first: two processes on one file
 //! serialise on it instead of racing.
 
+mod backup;
 mod inbox;
 mod ops;
 mod outbox;
+mod readonly;
+
+pub use backup::{Backup, BackupCanceller};
+pub(crate) use readonly::export;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -27,7 +32,7 @@ use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use super::StoreError;
 
 /// The migrations, applied in order; `PRAGMA user_version` holds how many ran.
-const MIGRATIONS: &[(&str, &str)] = &[
+pub(super) const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_audit",
         include_str!("../../../migrations/sqlite/0001_audit.sql"),
@@ -44,7 +49,17 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_inbox",
         include_str!("../../../migrations/sqlite/0004_inbox.sql"),
     ),
+    (
+        "0005_dry_run",
+        include_str!("../../../migrations/sqlite/0005_dry_run.sql"),
+    ),
 ];
+
+/// Stamps every audit row a dry-run connection writes (TEMP: this
+/// connection only, whichever statement inserts the row).
+const STAMP_DRY_RUN: &str =
+    "CREATE TEMP TRIGGER IF NOT EXISTS wawp_bot_dry_run AFTER INSERT ON main.audit
+     BEGIN UPDATE main.audit SET dry_run = 1 WHERE id = NEW.id; END;";
 
 /// How long a write waits for another process's lock before it fails with
 /// [`UnwritableKind::Locked`](super::UnwritableKind::Locked).
@@ -73,12 +88,21 @@ impl SqliteStore {
         SqliteStore::from_connection(conn, location, busy_timeout)
     }
 
-    /// Opens an existing database (for `backup` and `audit export`).
+    /// Opens an existing database read-write (for tests that reopen a copy).
     pub(crate) fn open_existing(path: &Path) -> Result<SqliteStore, StoreError> {
         if !path.is_file() {
             return Err(StoreError::Missing(path.display().to_string()));
         }
         SqliteStore::open(path, DEFAULT_BUSY_TIMEOUT)
+    }
+
+    /// From now on, every audit row this connection writes is marked as a
+    /// dry run.
+    pub(crate) fn stamp_dry_runs(&self) -> Result<(), StoreError> {
+        let guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = guard.as_ref().ok_or(StoreError::Closed)?;
+        conn.execute_batch(STAMP_DRY_RUN)?;
+        Ok(())
     }
 
     /// An in-memory database, for tests.
@@ -133,31 +157,6 @@ impl SqliteStore {
         .map_err(|e| StoreError::Other(format!("database task failed: {e}")))?
     }
 
-    /// Writes a consistent copy of the database to `to` (`VACUUM INTO`),
-    /// safe while the bot runs.
-    pub(crate) async fn backup(&self, to: &Path) -> Result<(), StoreError> {
-        let shown = to.display().to_string();
-        if to.exists() {
-            return Err(StoreError::Backup {
-                path: shown,
-                reason: "it already exists; give a new file name".into(),
-            });
-        }
-        let target = to.to_str().map(str::to_owned).ok_or(StoreError::Backup {
-            path: shown.clone(),
-            reason: "the path is not valid UTF-8".into(),
-        })?;
-        self.call(move |conn| {
-            conn.execute("VACUUM INTO ?1", [target])
-                .map_err(|e| StoreError::Backup {
-                    path: shown,
-                    reason: StoreError::from(e).to_string(),
-                })?;
-            Ok(())
-        })
-        .await
-    }
-
     /// Checkpoints the WAL into the main file and closes the connection.
     pub(crate) fn close(&self) -> Result<(), StoreError> {
         let mut guard = self
@@ -177,7 +176,7 @@ impl SqliteStore {
     }
 }
 
-fn open_error(location: &str, err: rusqlite::Error) -> StoreError {
+pub(super) fn open_error(location: &str, err: rusqlite::Error) -> StoreError {
     match err.sqlite_error_code() {
         Some(rusqlite::ErrorCode::NotADatabase) => StoreError::Foreign {
             location: location.to_owned(),
@@ -222,13 +221,8 @@ fn migrate(conn: &mut Connection, location: &str) -> Result<(), StoreError> {
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| open_error(location, e))?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    StoreError::check_schema(version, MIGRATIONS.len())?;
     let known = MIGRATIONS.len() as i64;
-    if version > known {
-        return Err(StoreError::TooNew {
-            found: version,
-            known,
-        });
-    }
     if version == 0 {
         let tables: Vec<String> = tx
             .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 3")?

@@ -12,9 +12,9 @@ use crate::store::{
     Caller, Claim, Entry, NewEntry, Outcome, PendingReport, RefusalTally, SendPermit, StoreError,
 };
 
-const ENTRY_COLUMNS: &str = "id, at, update_id, admin_id, admin_username, action, recipient, lang, outcome, job_id, error_kind, repeat_count, reply_delivered";
+const ENTRY_COLUMNS: &str = "id, at, update_id, admin_id, admin_username, action, recipient, lang, outcome, job_id, error_kind, repeat_count, reply_delivered, dry_run";
 
-fn rfc3339(at: DateTime<Utc>) -> String {
+pub(super) fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
@@ -42,7 +42,7 @@ pub(super) fn insert_entry(
     Ok(conn.last_insert_rowid())
 }
 
-fn read_entry(row: &Row<'_>) -> rusqlite::Result<Entry> {
+pub(super) fn read_entry(row: &Row<'_>) -> rusqlite::Result<Entry> {
     let at: String = row.get(1)?;
     Ok(Entry {
         id: row.get(0)?,
@@ -62,6 +62,7 @@ fn read_entry(row: &Row<'_>) -> rusqlite::Result<Entry> {
         error_kind: row.get(10)?,
         repeat_count: row.get(11)?,
         reply_delivered: row.get(12)?,
+        dry_run: row.get(13)?,
     })
 }
 

@@ -179,11 +179,11 @@ async fn retention_prunes_old_rows_and_export_writes_csv() {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            "id,at,update_id,admin_id,admin_username,action,recipient,lang,outcome,job_id,error_kind,repeat_count,reply_delivered"
+            r#""id","at","update_id","admin_id","admin_username","action","recipient","lang","outcome","job_id","error_kind","repeat_count","reply_delivered","dry_run""#
         );
         assert!(
             lines[1]
-                .ends_with(",5,2,user2,send,+20•••••7890,ar,sent,\"job,\"\"quoted\"\"\",,1,true"),
+                .ends_with(r#","5","2","user2","send","'+20•••••7890","ar","sent","job,""quoted""","","1","true","false""#),
             "{}",
             lines[1]
         );
@@ -274,5 +274,38 @@ async fn backup_copies_sqlite_and_points_postgres_to_pg_dump() {
         assert_eq!(rows[0].caller.id, 3);
         let again = store.backup(&copy).await.unwrap_err().to_string();
         assert!(again.contains("already exists"), "{again}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dry_run_store_marks_every_row_it_writes_and_only_those() {
+    for f in fixtures().await {
+        let real = f.open().await;
+        let dry = crate::store::Store::open_as(&f.target, crate::store::Runs::DryRun)
+            .await
+            .unwrap()
+            .with_clock(f.clock.clone());
+        real.audit(NewEntry::new(None, caller(1), Action::Send, Outcome::Sent))
+            .await
+            .unwrap();
+        dry.claim_with_pending(9, 1, pending_send(1, 2))
+            .await
+            .unwrap();
+        dry.note_refusal(
+            NewEntry::new(None, caller(3), Action::Send, Outcome::Refused),
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+        let marks: Vec<(u64, bool)> = real
+            .recent_audit(10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| (e.caller.id, e.dry_run))
+            .collect();
+        assert_eq!(marks, [(3, true), (2, true), (1, false)], "{}", f.target);
+        dry.close().unwrap();
+        real.close().unwrap();
     }
 }

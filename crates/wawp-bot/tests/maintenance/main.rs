@@ -1,23 +1,26 @@
 //! `wawp-bot backup` and `wawp-bot audit export` through the real binary,
 //! and several processes migrating one fresh database at once.
 
+mod backup;
+mod export;
+
 use std::process::{Command, Output};
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use wawp_bot::store::{Action, Caller, ManualClock, NewEntry, Outcome, Store, StoreTarget};
 
-const BIN: &str = env!("CARGO_BIN_EXE_wawp-bot");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_wawp-bot");
 
-fn wawp_bot(args: &[&str]) -> Output {
+pub(crate) fn wawp_bot(args: &[&str]) -> Output {
     Command::new(BIN).args(args).env_clear().output().unwrap()
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-async fn row_at(store: &Store, clock: &ManualClock, day: u32, admin: u64) {
+pub(crate) async fn row_at(store: &Store, clock: &ManualClock, day: u32, admin: u64) {
     let at = Utc.with_ymd_and_hms(2026, 1, day, 12, 0, 0).unwrap();
     let now = wawp_bot::store::Clock::now(clock);
     clock.advance((at - now).to_std().unwrap_or_default());
@@ -30,18 +33,25 @@ async fn row_at(store: &Store, clock: &ManualClock, day: u32, admin: u64) {
     store.audit(entry).await.unwrap();
 }
 
+/// A SQLite store at `db` whose rows are stamped by a manual clock set to
+/// 2025-12-01.
+pub(crate) async fn store_on_a_clock(db: &std::path::Path) -> (Store, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::at(
+        Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap(),
+    ));
+    let store = Store::open(&StoreTarget::Sqlite(db.to_owned()))
+        .await
+        .unwrap()
+        .with_clock(clock.clone());
+    (store, clock)
+}
+
 #[tokio::test]
 async fn backup_writes_a_copy_that_opens_and_holds_the_rows() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("audit.sqlite3");
-    let clock = Arc::new(ManualClock::at(
-        Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap(),
-    ));
     // The bot's own handle stays open (as while it runs) during the backup.
-    let store = Store::open(&StoreTarget::Sqlite(db.clone()))
-        .await
-        .unwrap()
-        .with_clock(clock.clone());
+    let (store, clock) = store_on_a_clock(&db).await;
     row_at(&store, &clock, 5, 42).await;
     row_at(&store, &clock, 20, 43).await;
 
@@ -81,13 +91,7 @@ async fn backup_writes_a_copy_that_opens_and_holds_the_rows() {
 async fn audit_export_prints_the_rows_since_a_date_as_csv() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("audit.sqlite3");
-    let clock = Arc::new(ManualClock::at(
-        Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap(),
-    ));
-    let store = Store::open(&StoreTarget::Sqlite(db.clone()))
-        .await
-        .unwrap()
-        .with_clock(clock.clone());
+    let (store, clock) = store_on_a_clock(&db).await;
     row_at(&store, &clock, 5, 42).await;
     row_at(&store, &clock, 20, 43).await;
     store.close().unwrap();
@@ -104,10 +108,13 @@ async fn audit_export_prints_the_rows_since_a_date_as_csv() {
     let csv = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 2, "{csv}");
-    assert!(lines[0].starts_with("id,at,update_id,admin_id,"), "{csv}");
+    assert!(
+        lines[0].starts_with(r#""id","at","update_id","admin_id","#),
+        "{csv}"
+    );
     assert_eq!(
         lines[1],
-        "2,2026-01-20T12:00:00.000Z,20,43,alice,send,+20•••••7890,,sent,,,1,true"
+        r#""2","2026-01-20T12:00:00.000Z","20","43","alice","send","'+20•••••7890","","sent","","","1","true","false""#
     );
 }
 
@@ -153,33 +160,38 @@ fn a_missing_or_foreign_database_is_one_line_and_exit_code_2() {
 }
 
 #[test]
-fn several_processes_migrate_one_fresh_database_without_racing() {
+fn several_handles_migrate_one_fresh_database_without_racing() {
     for _ in 0..3 {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("fresh.sqlite3");
         std::fs::write(&db, b"").unwrap();
-        let children: Vec<_> = (0..6)
+        let openers: Vec<_> = (0..6)
             .map(|_| {
-                Command::new(BIN)
-                    .args([
-                        "audit",
-                        "export",
-                        "--since",
-                        "2020-01-01",
-                        "--db",
-                        db.to_str().unwrap(),
-                    ])
-                    .env_clear()
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .unwrap()
+                let db = db.clone();
+                std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    runtime.block_on(async {
+                        let store = Store::open(&StoreTarget::Sqlite(db)).await?;
+                        store.close()
+                    })
+                })
             })
             .collect();
-        for child in children {
-            let out = child.wait_with_output().unwrap();
-            assert!(out.status.success(), "{}", stderr(&out));
+        for opener in openers {
+            opener.join().unwrap().unwrap();
         }
+        let out = wawp_bot(&[
+            "audit",
+            "export",
+            "--since",
+            "2020-01-01",
+            "--db",
+            db.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
     }
 }
 
@@ -244,6 +256,6 @@ async fn audit_export_works_on_postgresql() {
     assert_eq!(lines.len(), 2, "{csv}");
     assert_eq!(
         lines[1],
-        "2,2026-01-20T12:00:00.000Z,20,43,alice,send,+20•••••7890,,sent,,,1,true"
+        r#""2","2026-01-20T12:00:00.000Z","20","43","alice","send","'+20•••••7890","","sent","","","1","true","false""#
     );
 }

@@ -11,6 +11,8 @@ use axum::http::{Request, StatusCode};
 use axum::response::IntoResponse;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
+mod readiness;
+
 use wawp_bot::ops::{
     CommandLabel, DbProbe, Metrics, OpsServer, OutcomeLabel, Readiness, TelegramErrorLabel,
     WawpCall, check_not_public, heartbeat, router,
@@ -69,69 +71,42 @@ async fn healthz_answers_while_the_process_runs() {
     assert_eq!(get(&app, "/healthz").await, (StatusCode::OK, "ok\n".into()));
 }
 
-#[tokio::test]
-async fn readyz_fails_when_the_database_is_not_writable() {
-    let metrics = Metrics::new();
-    metrics.telegram_ok();
-    let (db, writable) = switchable_db();
-    let app = router(metrics.clone(), Readiness::new(metrics, db));
-
-    let (status, body) = get(&app, "/readyz").await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body.contains("database: ok"), "{body}");
-
-    writable.store(false, Ordering::SeqCst);
-    let (status, body) = get(&app, "/readyz").await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert!(
-        body.contains("database: FAILING: attempt to write a readonly database"),
-        "{body}"
-    );
-    assert!(body.contains("telegram: ok"), "{body}");
-
-    // Recovers by itself.
-    writable.store(true, Ordering::SeqCst);
-    assert_eq!(get(&app, "/readyz").await.0, StatusCode::OK);
+/// Readiness that has seen the receiving loop and one store check.
+async fn ready(metrics: &Metrics, db: DbProbe) -> Readiness {
+    let readiness = Readiness::new(metrics.clone(), db);
+    readiness.receiving_alive();
+    readiness.check_now().await;
+    readiness
 }
 
 #[tokio::test]
-async fn readyz_fails_when_the_telegram_round_trip_is_stale() {
+async fn metrics_carry_the_build_version_and_the_process_figures() {
     let metrics = Metrics::new();
     let (db, _) = switchable_db();
-    let app = router(
-        metrics.clone(),
-        Readiness::new(metrics.clone(), db).telegram_max_age(Duration::from_secs(60)),
+    let app = router(metrics.clone(), Readiness::new(metrics.clone(), db));
+    let (_, text) = get(&app, "/metrics").await;
+    let build = format!(
+        r#"wawp_bot_build_info{{version="{}"}}"#,
+        env!("CARGO_PKG_VERSION")
     );
-
-    let (status, body) = get(&app, "/readyz").await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(sample(&text, &build), Some(1.0), "{text}");
+    let rss = sample(&text, "process_resident_memory_bytes").unwrap_or_default();
+    assert!(rss > 1_000_000.0, "{text}");
     assert!(
-        body.contains("telegram: FAILING: no successful round trip yet"),
-        "{body}"
+        sample(&text, "process_open_fds").is_some_and(|n| n >= 3.0),
+        "{text}"
     );
-
-    let Some(two_minutes_ago) = Instant::now().checked_sub(Duration::from_secs(120)) else {
-        return; // a machine up for less than two minutes cannot express it
-    };
-    metrics.telegram_ok_at(two_minutes_ago);
-    let (status, body) = get(&app, "/readyz").await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(
-        body.contains("telegram: FAILING: last successful round trip 120 s ago"),
-        "{body}"
+        sample(&text, "process_cpu_seconds_total").is_some(),
+        "{text}"
     );
-    assert!(body.contains("database: ok"), "{body}");
-
-    metrics.telegram_ok();
-    let (status, body) = get(&app, "/readyz").await;
-    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 #[tokio::test]
 async fn a_metric_moves_after_a_command() {
     let metrics = Metrics::new();
     let (db, _) = switchable_db();
-    let app = router(metrics.clone(), Readiness::new(metrics.clone(), db));
+    let app = router(metrics.clone(), ready(&metrics, db).await);
     let series = r#"wawp_bot_commands_total{command="send",outcome="sent"}"#;
 
     let (status, before) = get(&app, "/metrics").await;
@@ -238,6 +213,11 @@ async fn no_label_can_carry_a_user_id_or_a_phone_number() {
                 assert!(value.parse::<f64>().is_ok() || value == "+Inf", "{line}");
                 continue;
             }
+            // The build's version: fixed at compile time.
+            if name == "version" {
+                assert_eq!(value, env!("CARGO_PKG_VERSION"), "{line}");
+                continue;
+            }
             assert!(
                 allowed.contains(value),
                 "label {name}={value:?} is not from a closed set: {line}"
@@ -269,11 +249,10 @@ async fn the_server_answers_on_a_real_listener_and_stops() {
         .unwrap();
     let addr = server.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(
-        server.serve(metrics.clone(), Readiness::new(metrics, db), async {
-            let _ = stopped.await;
-        }),
-    );
+    let readiness = ready(&metrics, db).await;
+    let task = tokio::spawn(server.serve(metrics.clone(), readiness, async {
+        let _ = stopped.await;
+    }));
 
     for (path, want) in [
         (

@@ -1,7 +1,10 @@
 //! The `wawp-bot` binary: configuration errors, `--help`, a dry run with
 //! `--sandbox` stopped by SIGTERM, and one killed with SIGKILL.
 
+#[path = "../common/mod.rs"]
 mod common;
+#[cfg(unix)]
+mod settings;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -12,8 +12,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_wawp-bot");
 const HANG: Duration = Duration::from_secs(120);
 
 #[cfg(unix)]
-#[path = "ops_support/pty.rs"]
+#[path = "../ops_support/pty.rs"]
 mod pty;
+#[cfg(unix)]
+mod terminal;
 #[cfg(unix)]
 use pty::Pty;
 
@@ -114,7 +116,7 @@ fn piped_commands_run_the_real_bot_and_exit_cleanly_at_end_of_input() {
         .find("✅ Code sent to +20•••••7890\nLanguage: ar")
         .unwrap_or_else(|| panic!("no /send reply in:\n{stdout}"));
     let history = stdout
-        .find("Last 1 audit entries, newest first:")
+        .find("Last 1 audit entry:")
         .unwrap_or_else(|| panic!("no /history reply in:\n{stdout}"));
     assert!(whoami < sent && sent < history, "{stdout}");
     assert!(
@@ -320,4 +322,29 @@ fn with_wawp_credentials_a_code_is_sent_and_verified() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{shown}");
     assert!(!shown.contains("Sandbox"), "not a dry run: {shown}");
+}
+
+/// Piped input: a line over 4 KiB is refused with one notice, without
+/// being held whole, and the session goes on.
+#[test]
+fn a_line_over_4_kib_is_refused_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = format!("/send +201234567890 ar {}\n", "x".repeat(1 << 20));
+    let session = console(
+        &dir.path().join("audit.sqlite3"),
+        &format!("{long}/whoami\n"),
+    );
+    assert_eq!(session.code, 0, "{}", session.stderr);
+    let refused: Vec<&str> = session
+        .stdout
+        .lines()
+        .filter(|l| l.contains("longer than 4096 bytes"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{}", session.stdout);
+    assert!(
+        session.stdout.contains("Your Telegram user id is 1."),
+        "{}",
+        session.stdout
+    );
+    assert!(!session.stdout.contains("Code sent"), "{}", session.stdout);
 }
