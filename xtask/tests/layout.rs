@@ -42,6 +42,22 @@ fn the_sandbox_modules_import_one_way() {
 }
 
 #[test]
+fn the_bot_modules_import_one_way() {
+    let src = workspace_root().join("crates/wawp-bot/src");
+    let cycles = import_cycles(&src).unwrap();
+    assert!(
+        cycles.is_empty(),
+        "import circles in {}: {}",
+        src.display(),
+        cycles
+            .iter()
+            .map(|c| c.join(" → "))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+}
+
+#[test]
 fn a_use_circle_is_reported_with_its_modules_in_order() {
     let dir = crate_with(&[
         ("lib.rs", "mod a; mod b; mod c; mod low;"),

@@ -5,69 +5,26 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
-use std::ops::ControlFlow;
 
 use teloxide::prelude::*;
 use teloxide::types::Me;
 
-use crate::backend::{Backend, BackendError};
+use crate::backend::Backend;
 use crate::config::Config;
 use crate::delivery::Outbox;
-use crate::handlers::{self, Admins, Ctx, Settings};
-use crate::listener::{HandleFn, Handled, Stop};
-use crate::ops::wiring as observed;
-use crate::ops::{Metrics, OutcomeLabel, Readiness};
+pub use crate::error::RunError;
+use crate::handlers::{Admins, Ctx, Settings};
+use crate::inbox::Receiver;
+use crate::ops::wiring::Noted;
+use crate::ops::{Metrics, Readiness};
+use crate::service::Service;
 use crate::startup::with_backoff;
-use crate::store::{
-    Clock, KEEP_CLAIMS, SendLimit, Store as Db, StoreError as DbError, SystemClock,
-};
+use crate::stop::Stop;
+use crate::store::{Clock, KEEP_CLAIMS, SendLimit, Store as Db, SystemClock};
+use crate::worker::{self, HandleFn};
 
 /// How often old claimed update ids are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
-
-/// Why the bot could not start (or stopped with an error). `Display` is one
-/// line without secrets.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// The audit database cannot be opened.
-    #[error("cannot open the audit database {path}: {source}")]
-    Db {
-        /// The configured path.
-        path: String,
-        /// Why.
-        source: DbError,
-    },
-    /// Wawp (or the sandbox) cannot be set up.
-    #[error(transparent)]
-    Backend(#[from] BackendError),
-    /// Telegram refused the bot token.
-    #[error("Telegram refused the bot token ({0}): check TELEGRAM_BOT_TOKEN")]
-    TelegramToken(String),
-    /// Telegram could not be reached at start.
-    #[error("cannot start talking to Telegram: {0}")]
-    Telegram(String),
-    /// A setting cannot be used as given (an address already taken, a bad
-    /// webhook secret, PostgreSQL credentials refused).
-    #[error("{0}")]
-    Setting(String),
-    /// This replica lost (or could not keep seeking) the PostgreSQL polling
-    /// lock: exit non-zero so that the service manager restarts it as a
-    /// standby.
-    #[error("hot standby: {0}")]
-    Standby(String),
-}
-
-impl RunError {
-    /// The process exit code: 2 for a setting to fix, 1 otherwise.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            RunError::TelegramToken(_)
-            | RunError::Setting(_)
-            | RunError::Backend(BackendError::Client(_)) => 2,
-            _ => 1,
-        }
-    }
-}
 
 /// Knobs for tests; production uses [`Options::default`].
 pub struct Options {
@@ -144,10 +101,11 @@ async fn serve(
     };
     tracing::info!(bot = %me.username(), admins = config.admins.len(), "connected to Telegram");
 
+    let outbox = Outbox::new(db.clone(), me.id.0);
     let ctx = Ctx {
         bot: bot.clone(),
         me: me.clone(),
-        outbox: Outbox::new(config.reply_rate.get()),
+        outbox: outbox.clone(),
         db: db.clone(),
         wawp: backend.wawp.clone(),
         admins: Admins(Arc::new(config.admins.clone())),
@@ -155,50 +113,21 @@ async fn serve(
             bot_id: me.id.0,
             max_update_age: config.max_update_age,
         },
-        menus: Arc::default(),
+        menus: Arc::new(crate::menu::Menus::new(bot.clone(), db.clone(), me.id.0)),
         limiter: SendLimit {
             limit: config.send_limit,
             window: config.send_window,
         },
         metrics: metrics.clone(),
+        noted: Noted::default(),
     };
-    let deps = dptree::deps![ctx];
-    let tree = Arc::new(handlers::schema());
-    let handle: HandleFn = Arc::new({
-        let metrics = metrics.clone();
-        let username: Arc<str> = me.username().into();
-        move |update: Update| {
-            let tree = Arc::clone(&tree);
-            let mut deps = deps.clone();
-            let metrics = metrics.clone();
-            let username = Arc::clone(&username);
-            Box::pin(async move {
-                let _in_flight = metrics.update_started();
-                let command = observed::command_of(&update, &username);
-                let id = update.id.0;
-                deps.insert(update);
-                let (flow, noted) = observed::observe(tree.dispatch(deps)).await;
-                let (handled, outcome) = match flow {
-                    ControlFlow::Break(Ok(())) | ControlFlow::Continue(_) => {
-                        (Handled::Done, OutcomeLabel::Answered)
-                    }
-                    ControlFlow::Break(Err(err)) if err.is_transient() => {
-                        tracing::error!(update_id = id, error = %err, "handling an update failed; it is kept and tried again");
-                        (Handled::Retry, OutcomeLabel::Failed)
-                    }
-                    ControlFlow::Break(Err(err)) => {
-                        tracing::error!(update_id = id, error = %err, "handling an update failed");
-                        (Handled::Done, OutcomeLabel::Failed)
-                    }
-                };
-                // One sample per command, once it is done (not per try).
-                if let (Some(command), Handled::Done) = (command, handled) {
-                    metrics.command(command, noted.unwrap_or(outcome));
-                }
-                handled
-            })
-        }
-    });
+    let handle: HandleFn = {
+        let service = Arc::new(Service::new(ctx, metrics.clone(), me.username()));
+        Arc::new(move |update: Update| {
+            let service = Arc::clone(&service);
+            Box::pin(async move { service.handle(update).await })
+        })
+    };
 
     let pruner = tokio::spawn({
         let db = db.clone();
@@ -216,25 +145,87 @@ async fn serve(
         .audit_retention
         .map(|keep| tokio::spawn(crate::upkeep::prune_audit_daily(db.clone(), keep)));
 
-    let result = match &config.webhook {
-        None => {
-            let receiving = (metrics, readiness);
-            crate::polling::poll(config, &bot, leader, stop, handle, receiving).await
+    // One process on SQLite: leases left by an earlier run that crashed
+    // are its own; take its rows again at once rather than after the lease.
+    // (PostgreSQL: they may be another live replica's; they expire.)
+    if db.kind() == "sqlite" {
+        match db.release_all_leases(me.id.0).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                rows = n,
+                "taking back the inbox and outbox rows an earlier run held"
+            ),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot take back the rows an earlier run held; they come back once their lease expires")
+            }
         }
-        Some(hook) => {
-            let mode = crate::webhook::serve::Mode {
-                bot: &bot,
-                hook,
-                store: db.clone(),
-                bot_id: me.id.0,
-                metrics: metrics.clone(),
-                heartbeat: config.metrics_listen.is_some(),
-                readiness,
-                drain: config.shutdown_timeout,
-            };
-            crate::webhook::serve::run(mode, stop, handle).await
+    }
+    // Receive → inbox (the store) → the worker pool → the handler tree.
+    let inbox = Receiver::new(db.clone(), me.id.0, Arc::new(config.admins.clone()));
+    let drained = tokio_util::sync::CancellationToken::new();
+    let pool = worker::Pool {
+        store: db.clone(),
+        bot_id: me.id.0,
+        drain: config.shutdown_timeout,
+    };
+    let stop_workers = tokio_util::sync::CancellationToken::new();
+    let workers = {
+        let (wake, drained) = (inbox.wake(), drained.clone());
+        let stop = Stop::on({
+            let (stop, stop_workers) = (stop.clone(), stop_workers.clone());
+            async move {
+                tokio::select! {
+                    _ = stop.wait() => {}
+                    () = stop_workers.cancelled() => {}
+                }
+            }
+        });
+        async move {
+            worker::run(pool, handle, wake, &stop).await;
+            drained.cancel();
         }
     };
+    // Replies: outbox (the store) → the sender → Telegram, until the workers
+    // stopped (then a little longer, for their last replies).
+    let sender_metrics = metrics.clone();
+    let sender = crate::delivery::sender::run(
+        crate::delivery::sender::Sender {
+            bot: bot.clone(),
+            store: db.clone(),
+            bot_id: me.id.0,
+            rate: config.reply_rate.get(),
+            metrics: sender_metrics,
+        },
+        outbox.wake(),
+        drained.clone(),
+    );
+    let receiving = async {
+        let result = match &config.webhook {
+            None => {
+                let receiving = (metrics, readiness);
+                crate::polling::poll(config, &bot, leader, stop, &inbox, receiving).await
+            }
+            Some(hook) => {
+                let mode = crate::webhook::serve::Mode {
+                    bot: &bot,
+                    hook,
+                    inbox: inbox.clone(),
+                    metrics: metrics.clone(),
+                    heartbeat: config.metrics_listen.is_some(),
+                    drained: drained.clone(),
+                    readiness,
+                };
+                crate::webhook::serve::run(mode, stop).await
+            }
+        };
+        if result.is_err() {
+            // Receiving ended with an error (a lost polling lock): the
+            // workers stop too and give back what they hold.
+            stop_workers.cancel();
+        }
+        result
+    };
+    let ((), result, ()) = tokio::join!(workers, receiving, sender);
     pruner.abort();
     if let Some(retention) = retention {
         retention.abort();

@@ -13,7 +13,7 @@ pub const HISTORY_MAX: u32 = 50;
 pub const HISTORY_DEFAULT: u32 = 10;
 
 /// The commands. Recognised by [`parse_command`]; the menu Telegram shows
-/// is [`crate::menu`].
+/// is the `menu` module.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// `/start`

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, Recipient};
 
-use crate::handlers::Ctx;
+use crate::store::Store;
 use crate::telemetry::describe_telegram_error;
 
 /// The public commands with their one-line descriptions.
@@ -52,42 +52,64 @@ pub(crate) async fn register_default(bot: &Bot) {
 }
 
 /// The admins whose menu this process has already checked.
-#[derive(Debug, Default)]
-pub(crate) struct Menus(Mutex<HashSet<u64>>);
+/// The admins whose chat menu this process registered (or found
+/// registered), and what registering one needs.
+pub(crate) struct Menus {
+    bot: Bot,
+    db: Store,
+    bot_id: u64,
+    seen: Mutex<HashSet<u64>>,
+}
 
-/// Registers the admin commands in the chat of an admin who writes to the
-/// bot in private for the first time.
-pub(crate) async fn on_message(ctx: &Ctx, msg: &Message) {
-    let Some(user) = msg.from.as_ref().map(|u| u.id.0) else {
-        return;
-    };
-    if !msg.chat.is_private() || !ctx.is_admin(msg) {
-        return;
-    }
-    if !ctx
-        .menus
-        .0
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(user)
-    {
-        return;
-    }
-    match ctx.db.remember_admin_menu(ctx.settings.bot_id, user).await {
-        Ok(true) => {}
-        Ok(false) => return,
-        Err(err) => {
-            tracing::warn!(error = %err, "cannot check whether the admin's command menu is registered");
-            return;
+impl Menus {
+    /// Menus of bot `bot_id`, remembered in `db`.
+    pub(crate) fn new(bot: Bot, db: Store, bot_id: u64) -> Menus {
+        Menus {
+            bot,
+            db,
+            bot_id,
+            seen: Mutex::default(),
         }
     }
-    let scope = BotCommandScope::Chat {
-        chat_id: Recipient::Id(msg.chat.id),
-    };
-    match ctx.bot.set_my_commands(admin_commands()).scope(scope).await {
-        Ok(_) => tracing::info!(user_id = user, "registered the admin command menu"),
-        Err(err) => {
-            tracing::warn!(user_id = user, error = %describe_telegram_error(&err), "cannot register the admin command menu; the commands work anyway")
+
+    /// Registers the admin commands in the chat of an admin (the caller
+    /// checked) who writes to the bot in private for the first time.
+    pub(crate) async fn on_admin_message(&self, msg: &Message) {
+        let Some(user) = msg.from.as_ref().map(|u| u.id.0) else {
+            return;
+        };
+        if !msg.chat.is_private() {
+            return;
+        }
+        if !self
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(user)
+        {
+            return;
+        }
+        match self.db.remember_admin_menu(self.bot_id, user).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot check whether the admin's command menu is registered");
+                return;
+            }
+        }
+        let scope = BotCommandScope::Chat {
+            chat_id: Recipient::Id(msg.chat.id),
+        };
+        match self
+            .bot
+            .set_my_commands(admin_commands())
+            .scope(scope)
+            .await
+        {
+            Ok(_) => tracing::info!(user_id = user, "registered the admin command menu"),
+            Err(err) => {
+                tracing::warn!(user_id = user, error = %describe_telegram_error(&err), "cannot register the admin command menu; the commands work anyway")
+            }
         }
     }
 }

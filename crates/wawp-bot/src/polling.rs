@@ -5,9 +5,10 @@
 
 use teloxide::prelude::*;
 
-use crate::app::RunError;
 use crate::config::Config;
-use crate::listener::{self, HandleFn, Polling, Stop};
+use crate::error::RunError;
+use crate::inbox::Receiver;
+use crate::listener::{self, Polling, Stop};
 use crate::ops::{Metrics, Readiness};
 use crate::standby::{Leader, Leadership, LockKey, StandbyError};
 use crate::store::StoreTarget;
@@ -19,19 +20,18 @@ pub(crate) async fn poll(
     bot: &Bot,
     leader: Option<Leader>,
     stop: &Stop,
-    handle: HandleFn,
+    inbox: &Receiver,
     (metrics, readiness): (Metrics, Readiness),
 ) -> Result<(), RunError> {
     tracing::info!("polling for updates");
     let polling = Polling {
         timeout: config.poll_timeout,
-        drain: config.shutdown_timeout,
         metrics,
         lease: leader.as_ref().map(Leader::lost_signal),
         readiness,
     };
     let Some(leader) = leader else {
-        listener::run(bot, polling, stop, handle).await;
+        listener::run(bot, polling, stop, inbox).await;
         return Ok(());
     };
     let lost = leader.lost_signal();
@@ -44,7 +44,7 @@ pub(crate) async fn poll(
             }
         }
     });
-    listener::run(bot, polling, &poll_stop, handle).await;
+    listener::run(bot, polling, &poll_stop, inbox).await;
     if leader.is_lost() && !stop.requested() {
         return Err(RunError::Standby(
             "lost the PostgreSQL polling lease; stopped polling so that another replica takes over"

@@ -157,6 +157,13 @@ pub fn audit_unavailable() -> String {
         .to_owned()
 }
 
+/// A command taken over from a worker that died or hung after its Wawp call
+/// started: the call is not made again.
+pub fn outcome_unknown() -> String {
+    "⚠️ Outcome unknown: a code may have been sent — check /history before sending again."
+        .to_owned()
+}
+
 /// The audit log cannot be read, for `/history`.
 pub fn audit_unreadable() -> String {
     "⚠️ The audit log cannot be read right now. Tell whoever runs the bot (see its log).".to_owned()
@@ -310,9 +317,10 @@ pub fn history(entries: &[Entry]) -> String {
             text.push_str(&clean_html(part));
         }
         // A row still pending was written before a Wawp call whose end the
-        // bot did not record (a crash, or a call in flight right now).
+        // bot did not record (a crash, or a call in flight right now); an
+        // unknown one was taken over after such a crash.
         let outcome = match entry.outcome.as_str() {
-            "pending" => "outcome unknown",
+            "pending" | "unknown" => "outcome unknown",
             other => other,
         };
         text.push_str(&format!(" · <b>{}</b>", clean_html(outcome)));

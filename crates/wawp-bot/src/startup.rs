@@ -9,23 +9,21 @@ use std::time::Duration;
 use teloxide::{ApiError, RequestError};
 use url::Url;
 
-use crate::app::RunError;
-use crate::listener::Stop;
+use crate::backoff::Backoff;
+use crate::error::RunError;
 use crate::ops::{Metrics, TelegramErrorLabel};
+use crate::stop::Stop;
 use crate::telemetry::describe_telegram_error;
-use crate::webhook::RegisterError;
 
-/// The first wait after a failed start-up call.
-const FIRST_WAIT: Duration = Duration::from_secs(1);
-/// The longest wait between two tries.
-const MAX_WAIT: Duration = Duration::from_secs(60);
+/// Waits between start-up calls: 1 s doubling to 60 s.
+const BACKOFF: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
 
 /// One failed start-up call, described without URL, token or text.
 #[derive(Debug)]
 pub(crate) struct Failure {
-    description: String,
-    token_rejected: bool,
-    label: TelegramErrorLabel,
+    pub(crate) description: String,
+    pub(crate) token_rejected: bool,
+    pub(crate) label: TelegramErrorLabel,
 }
 
 impl From<RequestError> for Failure {
@@ -37,16 +35,6 @@ impl From<RequestError> for Failure {
             // neither.
             token_rejected: matches!(err, RequestError::Api(ApiError::InvalidToken)),
             label: TelegramErrorLabel::from(&err),
-        }
-    }
-}
-
-impl From<RegisterError> for Failure {
-    fn from(err: RegisterError) -> Self {
-        Failure {
-            token_rejected: err.is_invalid_token(),
-            description: err.to_string(),
-            label: TelegramErrorLabel::Api,
         }
     }
 }
@@ -76,10 +64,9 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     let url = shown_url(api_url);
-    let mut wait = FIRST_WAIT;
-    let mut tries = 0u32;
+    let mut backoff = BACKOFF;
     loop {
-        tries += 1;
+        let tries = backoff.tries() + 1;
         let result = tokio::select! {
             _ = stop.wait() => return Ok(None),
             result = attempt() => result,
@@ -101,6 +88,7 @@ where
                 failure.description
             )));
         }
+        let wait = backoff.next_wait();
         tracing::warn!(
             url = %url,
             call = what,
@@ -113,7 +101,6 @@ where
             _ = stop.wait() => return Ok(None),
             _ = tokio::time::sleep(wait) => {}
         }
-        wait = (wait * 2).min(MAX_WAIT);
     }
 }
 

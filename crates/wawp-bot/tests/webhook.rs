@@ -11,7 +11,7 @@ use axum::http::{Request, StatusCode};
 use futures::StreamExt;
 use serde_json::Value;
 use teloxide::prelude::*;
-use teloxide::types::{AllowedUpdate, UpdateId};
+use teloxide::types::AllowedUpdate;
 use teloxide::update_listeners::{AsUpdateStream, UpdateListener};
 use tower::ServiceExt;
 use url::Url;
@@ -36,13 +36,13 @@ struct Claims {
 impl Claims {
     fn claimer(
         &self,
-    ) -> impl Fn(UpdateId) -> futures::future::Ready<Result<Claimed, ClaimFailed>> + use<> {
+    ) -> impl Fn(&Update) -> futures::future::Ready<Result<Claimed, ClaimFailed>> + use<> {
         let claims = self.clone();
-        move |id: UpdateId| {
+        move |update: &Update| {
             claims.calls.fetch_add(1, Ordering::SeqCst);
             futures::future::ready(if *claims.failing.lock().unwrap() {
                 Err(ClaimFailed::new("database is locked"))
-            } else if claims.seen.lock().unwrap().insert(id.0) {
+            } else if claims.seen.lock().unwrap().insert(update.id.0) {
                 Ok(Claimed::First)
             } else {
                 Ok(Claimed::Repeat)

@@ -100,7 +100,7 @@ pub struct Cli {
     #[arg(long, env = "WAWP_BOT_SEND_LIMIT", value_name = "N", value_parser = parse::send_limit)]
     pub send_limit: Option<NonZeroU32>,
 
-    /// Replies per second this process sends, all chats together; Telegram allows about 30 per bot, so with N replicas give each 22/N [default: 22].
+    /// Replies per second the whole bot sends, all chats and replicas together (one budget in the store); Telegram allows about 30 per bot [default: 22].
     #[arg(long, env = "WAWP_BOT_REPLY_RATE", value_name = "PER_SECOND", value_parser = parse::reply_rate)]
     pub reply_rate: Option<NonZeroU32>,
 

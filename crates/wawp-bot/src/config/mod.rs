@@ -44,8 +44,8 @@ pub const DEFAULT_DB: &str = "wawp-bot.sqlite3";
 pub const DEFAULT_SANDBOX_DB: &str = "wawp-bot-sandbox.sqlite3";
 /// Default sends per admin per minute.
 pub const DEFAULT_SEND_LIMIT: NonZeroU32 = NonZeroU32::new(10).unwrap();
-/// Default replies per second of one process (with bursts of 4, at most 26
-/// in any one second: under Telegram's ~30 per bot).
+/// Default replies per second of the whole bot, all replicas together (with
+/// bursts of 4, at most 26 in any one second: under Telegram's ~30 per bot).
 pub const DEFAULT_REPLY_RATE: NonZeroU32 = NonZeroU32::new(22).unwrap();
 /// The window the send limit counts in.
 pub const SEND_WINDOW: Duration = Duration::from_secs(60);

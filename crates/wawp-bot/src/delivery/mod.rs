@@ -1,36 +1,33 @@
-//! Getting replies to Telegram: split to fit, paced under Telegram's flood
-//! limit with admins first, and retried when Telegram fails transiently.
+//! Getting replies to Telegram through the outbox (the store).
 //!
-//! - A reply longer than a message is sent as several ([`split`]).
-//! - All replies of a process share one pace, `--reply-rate` per second
-//!   (default 22: Telegram allows about 30 per second per bot); an admin's reply goes before any
-//!   non-admin's waiting for the same slot.
-//! - A 429 is waited out (at most [`MAX_RETRY_AFTER`]); a 5xx, an HTML
-//!   error page, a body that is not JSON or a dropped connection is tried
-//!   again with back-off, [`MAX_TRIES`] times in all (teloxide itself waits
-//!   10 s after any 5xx answer before it returns the error). What still fails is
-//!   returned, so the caller can record that the reply was not delivered.
-//!   (A retry after a dropped connection may show the admin a message twice;
+//! - A reply longer than a message is written as several rows ([`split`]),
+//!   sent in order.
+//! - A reply is written in the same transaction as the outcome it reports
+//!   ([`Outbox::replies`] builds the rows the store writes); the
+//!   [`sender`] sends it, so a process that dies after the outcome was
+//!   recorded leaves its reply for another replica or the restart.
+//! - All replicas share one pace, `--reply-rate` per second for the whole
+//!   bot (default 22: Telegram allows about 30 per second per bot), a token
+//!   bucket in the store; an admin's reply is taken before any non-admin's.
+//! - A 429 is waited out (Telegram's `retry_after`); a 5xx, an HTML error
+//!   page, a body that is not JSON or a dropped connection is tried again
+//!   with back-off, until Telegram accepts the reply or it is
+//!   [`sender::MAX_AGE`] old; then (or at once when Telegram refuses it for
+//!   good: the user blocked the bot, a bad request) it is recorded as
+//!   undelivered and counted in `wawp_bot_replies_undelivered_total`. (A
+//!   retry after a dropped connection may show the admin a message twice;
 //!   that beats showing it never.)
 
-mod pace;
+pub(crate) mod sender;
 pub(crate) mod split;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use teloxide::RequestError;
-use teloxide::prelude::*;
-use teloxide::types::ParseMode;
+use teloxide::types::ChatId;
+use tokio::sync::Notify;
 
-pub(crate) use pace::Pacer;
-
-/// How many times one message is tried.
-pub(crate) const MAX_TRIES: u32 = 4;
-/// The longest 429 `retry_after` a reply waits out.
-pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
-/// The first wait before trying a message again; doubled each time.
-const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+use crate::store::{NewReply, Store, StoreError};
 
 /// Whose reply it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,70 +38,62 @@ pub(crate) enum Priority {
     Other,
 }
 
-/// Sends replies. Cheap to clone.
+/// Writes replies to the outbox and wakes this process's sender. Cheap to
+/// clone.
 #[derive(Clone)]
 pub(crate) struct Outbox {
-    pacer: Arc<Pacer>,
+    store: Store,
+    bot_id: u64,
+    wake: Arc<Notify>,
 }
 
 impl Outbox {
-    /// Replies paced at `rate` per second, all chats together (see
-    /// [`DEFAULT_REPLY_RATE`](crate::config::DEFAULT_REPLY_RATE)).
-    pub(crate) fn new(rate: u32) -> Self {
+    /// The outbox of bot `bot_id` in `store`.
+    pub(crate) fn new(store: Store, bot_id: u64) -> Self {
         Outbox {
-            pacer: Arc::new(Pacer::new(rate)),
+            store,
+            bot_id,
+            wake: Arc::new(Notify::new()),
         }
     }
-}
 
-impl Outbox {
-    /// Sends `html` to `chat`, split into as many messages as needed.
+    /// Notified when replies were written, for this process's sender.
+    pub(crate) fn wake(&self) -> Arc<Notify> {
+        Arc::clone(&self.wake)
+    }
+
+    /// Tells this process's sender that replies were written.
+    pub(crate) fn written(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The rows of one reply: `html` split to fit, in order.
+    pub(crate) fn replies(chat: ChatId, html: &str, priority: Priority) -> Vec<NewReply> {
+        split::split_html(html, split::MAX_MESSAGE_CHARS)
+            .into_iter()
+            .map(|text| NewReply {
+                chat: chat.0,
+                admin: priority == Priority::Admin,
+                text,
+            })
+            .collect()
+    }
+
+    /// Writes a reply (tied to audit row `audit_id`, if any); committed when
+    /// this returns `Ok`.
     pub(crate) async fn send(
         &self,
-        bot: &Bot,
         chat: ChatId,
         html: &str,
         priority: Priority,
-    ) -> Result<(), RequestError> {
-        for part in split::split_html(html, split::MAX_MESSAGE_CHARS) {
-            self.send_one(bot, chat, part, priority).await?;
-        }
+        audit_id: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let replies = Outbox::replies(chat, html, priority);
+        self.store
+            .outbox_put(self.bot_id, audit_id, replies)
+            .await?;
+        self.written();
         Ok(())
-    }
-
-    async fn send_one(
-        &self,
-        bot: &Bot,
-        chat: ChatId,
-        text: String,
-        priority: Priority,
-    ) -> Result<(), RequestError> {
-        let mut tries = 1;
-        loop {
-            self.pacer.acquire(priority).await;
-            let result = bot
-                .send_message(chat, text.clone())
-                .parse_mode(ParseMode::Html)
-                .await;
-            let err = match result {
-                Ok(_) => return Ok(()),
-                Err(err) if tries < MAX_TRIES => err,
-                Err(err) => return Err(err),
-            };
-            let wait = match &err {
-                RequestError::RetryAfter(after) => after.duration().min(MAX_RETRY_AFTER),
-                err if is_transient(err) => FIRST_BACKOFF * 2u32.pow(tries - 1),
-                _ => return Err(err),
-            };
-            tracing::warn!(
-                error = %crate::telemetry::describe_telegram_error(&err),
-                wait_ms = wait.as_millis() as u64,
-                try_ = tries,
-                "a reply failed; trying again"
-            );
-            tokio::time::sleep(wait).await;
-            tries += 1;
-        }
     }
 }
 

@@ -55,7 +55,7 @@ pub(super) async fn send(ctx: Ctx, msg: Message, update: Update, args: SendArgs)
         Ok(permit) => permit,
         Err(err) => {
             tracing::error!(error = %err, "cannot count the send against the limit; nothing was sent");
-            crate::ops::wiring::note(crate::ops::OutcomeLabel::AuditUnavailable);
+            ctx.noted.note(crate::ops::OutcomeLabel::AuditUnavailable);
             return ctx.answer(&msg, reply::audit_unavailable()).await;
         }
     };

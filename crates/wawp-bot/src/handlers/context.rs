@@ -10,10 +10,12 @@ use teloxide::types::Me;
 use super::{Admins, HandlerError, HandlerResult, Settings};
 use crate::backend::Wawp;
 use crate::delivery::{Outbox, Priority};
-use crate::ops::wiring as metrics;
+use crate::ops::wiring::Noted;
 use crate::ops::{OutcomeLabel, WawpCall};
 use crate::reply;
-use crate::store::{Action, Caller, Claim, NewEntry, Outcome, SendLimit, Store, StoreError};
+use crate::store::{
+    Action, Caller, Claim, NewEntry, NewReply, Outcome, SendLimit, Store, StoreError,
+};
 
 /// The handlers' shared state. Cheap to clone.
 #[derive(Clone)]
@@ -28,6 +30,8 @@ pub(crate) struct Ctx {
     pub(crate) limiter: SendLimit,
     pub(crate) menus: Arc<crate::menu::Menus>,
     pub(crate) metrics: crate::ops::Metrics,
+    /// What came of this update's command (a fresh slot per update).
+    pub(crate) noted: Noted,
 }
 
 /// What came of writing an audit row with the update's claim.
@@ -76,70 +80,101 @@ impl Ctx {
         }
     }
 
-    /// Replies in the message's chat (split, paced, retried).
+    /// The rows of a reply in the message's chat.
+    fn replies(&self, msg: &Message, html: &str) -> Vec<NewReply> {
+        Outbox::replies(msg.chat.id, html, self.priority(msg))
+    }
+
+    /// Replies in the message's chat: written to the outbox (committed when
+    /// this returns), sent by the sender. Fails only when the store does:
+    /// the update is then tried again later.
     pub(crate) async fn answer(&self, msg: &Message, html: String) -> HandlerResult {
-        let sent = self
-            .outbox
-            .send(&self.bot, msg.chat.id, &html, self.priority(msg))
-            .await;
-        if let Err(err) = &sent {
-            self.metrics.telegram_error(err.into());
-        }
-        sent.map_err(HandlerError::from)
+        self.outbox
+            .send(msg.chat.id, &html, self.priority(msg), None)
+            .await?;
+        Ok(())
     }
 
-    /// Replies after an audit row was written: a reply that cannot be
-    /// delivered (after the retries) is recorded in that row and logged, not
-    /// retried with the update (its claim is taken).
+    /// Replies about audit row `row` (whose `reply_delivered` follows the
+    /// reply). A reply that cannot be written is logged: the row stands.
     pub(crate) async fn answer_audited(&self, msg: &Message, html: String, row: i64) {
-        if let Err(err) = self.answer(msg, html).await {
-            tracing::error!(row, error = %err, "the reply was not delivered");
-            if let Err(err) = self.db.mark_reply_undelivered(row).await {
-                tracing::error!(row, error = %err, "cannot record in the audit log that the reply was not delivered");
-            }
+        if let Err(err) = self
+            .outbox
+            .send(msg.chat.id, &html, self.priority(msg), Some(row))
+            .await
+        {
+            tracing::error!(row, error = %err, "cannot write the reply to the outbox");
         }
     }
 
-    /// Claims the update and writes `entry`, in one transaction. If the audit log cannot be
-    /// written the caller is told so (nothing was done); only when that
-    /// answer fails too is an error returned (the update is kept).
+    /// Claims the update and writes `entry` (pending: a Wawp call follows),
+    /// in one transaction. If the audit log cannot be written the caller is
+    /// told so (nothing was done); only when that answer fails too is an
+    /// error returned (the update is kept).
     pub(crate) async fn record(
         &self,
         msg: &Message,
         update: &Update,
         entry: NewEntry,
     ) -> Result<Recorded, HandlerError> {
-        let outcome = entry.outcome;
-        match self
+        let claimed = self
             .db
             .claim_with_pending(self.settings.bot_id, update.id.0, entry)
-            .await
-        {
-            Ok(Claim::First { row }) => {
-                metrics::note_audited(outcome);
-                Ok(Recorded::Row(row))
-            }
-            Ok(Claim::Repeat) => {
-                metrics::note(OutcomeLabel::Duplicate);
-                tracing::info!(
-                    update_id = update.id.0,
-                    "skipping an update delivered again"
-                );
-                Ok(Recorded::Repeat)
-            }
+            .await;
+        self.claimed(msg, update, claimed).await
+    }
+
+    async fn claimed(
+        &self,
+        msg: &Message,
+        update: &Update,
+        claimed: Result<Claim, StoreError>,
+    ) -> Result<Recorded, HandlerError> {
+        match claimed {
+            Ok(Claim::First { row }) => Ok(Recorded::Row(row)),
+            Ok(Claim::Repeat) => self.repeat(msg, update).await,
             Err(err) => self.unwritable(msg, err).await,
         }
     }
 
+    /// The update was claimed before: by this bot before a restart, or by a
+    /// worker that died or hung (its lease expired). If its Wawp call
+    /// started and never ended, the admin is told the outcome is unknown,
+    /// once; it is never made again.
+    async fn repeat(&self, msg: &Message, update: &Update) -> Result<Recorded, HandlerError> {
+        let notice = self.replies(msg, &reply::outcome_unknown());
+        if let Some(row) = self
+            .db
+            .mark_unknown(self.settings.bot_id, update.id.0, notice)
+            .await?
+        {
+            self.outbox.written();
+            tracing::warn!(
+                update_id = update.id.0,
+                row,
+                "a command taken over had started its Wawp call: outcome unknown, not sent again"
+            );
+            self.noted.note(OutcomeLabel::Unknown);
+            return Ok(Recorded::Repeat);
+        }
+        self.noted.note(OutcomeLabel::Duplicate);
+        tracing::info!(
+            update_id = update.id.0,
+            "skipping an update delivered again"
+        );
+        Ok(Recorded::Repeat)
+    }
+
     async fn unwritable(&self, msg: &Message, err: StoreError) -> Result<Recorded, HandlerError> {
         tracing::error!(error = %err, "cannot write the audit log; nothing was done");
-        metrics::note(OutcomeLabel::AuditUnavailable);
+        self.noted.note(OutcomeLabel::AuditUnavailable);
         self.answer(msg, reply::audit_unavailable()).await?;
         Ok(Recorded::Unwritable)
     }
 
-    /// Writes a row and answers `text`, unless the update is a repeat or the
-    /// log cannot be written.
+    /// Writes a final row and its reply `text` with the update's claim, in
+    /// one transaction, unless the update is a repeat or the log cannot be
+    /// written.
     pub(crate) async fn audit_and_answer(
         &self,
         msg: &Message,
@@ -147,8 +182,15 @@ impl Ctx {
         entry: NewEntry,
         text: String,
     ) -> HandlerResult {
-        if let Recorded::Row(row) = self.record(msg, update, entry).await? {
-            self.answer_audited(msg, text, row).await;
+        let outcome = entry.outcome;
+        let replies = self.replies(msg, &text);
+        let claimed = self
+            .db
+            .claim_with_replies(self.settings.bot_id, update.id.0, entry, replies)
+            .await;
+        if let Recorded::Row(_) = self.claimed(msg, update, claimed).await? {
+            self.noted.note_audited(outcome);
+            self.outbox.written();
         }
         Ok(())
     }
@@ -179,15 +221,23 @@ impl Ctx {
         let kind = result.as_ref().map(drop).map_err(wawp::Error::kind);
         self.metrics.wawp_call(call_label, started.elapsed(), kind);
         let finish = finish(&result);
-        metrics::note_audited(finish.outcome);
-        if let Err(err) = self
-            .db
-            .finish_audit(row, finish.outcome, finish.job_id, finish.error_kind)
-            .await
-        {
-            tracing::error!(error = %err, row, "cannot record the outcome in the audit log");
-        }
-        self.answer_audited(msg, finish.text, row).await;
+        self.noted.note_audited(finish.outcome);
+        // The outcome and its reply commit together, retried until they do:
+        // a row never stays pending after a call that ended.
+        let replies = self.replies(msg, &finish.text);
+        let bot_id = self.settings.bot_id;
+        crate::backoff::until_ok("recording the outcome of a Wawp call", || {
+            self.db.finish_with_replies(
+                bot_id,
+                row,
+                finish.outcome,
+                finish.job_id.clone(),
+                finish.error_kind.clone(),
+                replies.clone(),
+            )
+        })
+        .await;
+        self.outbox.written();
         Ok(())
     }
 }

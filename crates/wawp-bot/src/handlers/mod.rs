@@ -124,7 +124,9 @@ pub(crate) fn schema() -> UpdateHandler<HandlerError> {
     let messages = Update::filter_message()
         .inspect(|msg: Message, ctx: Ctx| {
             // In the background: the command is not held up by the menu.
-            tokio::spawn(async move { crate::menu::on_message(&ctx, &msg).await });
+            if ctx.is_admin(&msg) {
+                tokio::spawn(async move { ctx.menus.on_admin_message(&msg).await });
+            }
         })
         .branch(dptree::filter(|msg: Message| !msg.chat.is_private()).endpoint(public::in_group))
         .branch(dptree::filter(is_stale_command).endpoint(public::ignore_stale))

@@ -52,7 +52,7 @@ pub(super) async fn refuse(
     let Some((action, _)) = action_of(&command) else {
         return Ok(());
     };
-    crate::ops::wiring::note(crate::ops::OutcomeLabel::Refused);
+    ctx.noted.note(crate::ops::OutcomeLabel::Refused);
     let who = caller(&msg);
     let mut entry = NewEntry::new(Some(update.id.0), who.clone(), action, Outcome::Refused)
         .error_kind("not_admin");
@@ -85,7 +85,7 @@ pub(super) async fn refuse(
 }
 
 pub(super) async fn ignore_stale(ctx: Ctx, msg: Message, update: Update) -> HandlerResult {
-    crate::ops::wiring::note(crate::ops::OutcomeLabel::Stale);
+    ctx.noted.note(crate::ops::OutcomeLabel::Stale);
     let age = message_age(&msg);
     tracing::info!(
         update_id = update.id.0,
@@ -103,7 +103,10 @@ pub(super) async fn ignore_stale(ctx: Ctx, msg: Message, update: Update) -> Hand
             entry.recipient = command.recipient_hint();
             ctx.audit_and_answer(&msg, &update, entry, text).await
         }
-        _ => ctx.answer(&msg, text).await,
+        _ if ctx.is_admin(&msg) => ctx.answer(&msg, text).await,
+        // Stale notices only for admins: a stranger's old command is dropped
+        // without a reply (a flood must not cost a reply per command).
+        _ => Ok(()),
     }
 }
 

@@ -95,6 +95,9 @@ label_enum! {
         AuditUnavailable => "audit_unavailable",
         /// The update was delivered again and skipped.
         Duplicate => "duplicate",
+        /// The Wawp call started in a worker that died or hung: its end is
+        /// unknown and it is not made again.
+        Unknown => "unknown",
     }
 }
 

@@ -28,6 +28,9 @@ pub const TELEGRAM_ERRORS: &str = "wawp_bot_telegram_errors_total";
 pub const IN_FLIGHT: &str = "wawp_bot_updates_in_flight";
 /// `wawp_bot_webhook_rejected_total`: webhook requests without the right secret.
 pub const WEBHOOK_REJECTED: &str = "wawp_bot_webhook_rejected_total";
+/// `wawp_bot_replies_undelivered_total`: replies Telegram never accepted
+/// (refused for good, or still failing when too old).
+pub const REPLIES_UNDELIVERED: &str = "wawp_bot_replies_undelivered_total";
 /// `wawp_bot_telegram_last_success_timestamp_seconds` (gauge, Unix time).
 pub const TELEGRAM_LAST_SUCCESS: &str = "wawp_bot_telegram_last_success_timestamp_seconds";
 /// `wawp_bot_telegram_reachable` (gauge, 1 or 0): a recent Bot API success.
@@ -92,11 +95,16 @@ impl Metrics {
                 TELEGRAM_LAST_SUCCESS,
                 "Unix time of the last successful Bot API round trip."
             );
+            describe_counter!(
+                REPLIES_UNDELIVERED,
+                "Replies Telegram never accepted (refused, or too old to try again)."
+            );
             describe_gauge!(
                 TELEGRAM_REACHABLE,
                 "1 while the last successful Bot API round trip is recent (what /readyz reports), else 0."
             );
             counter!(WEBHOOK_REJECTED).absolute(0);
+            counter!(REPLIES_UNDELIVERED).absolute(0);
             gauge!(IN_FLIGHT).set(0.0);
             super::build_info::register();
         });
@@ -149,6 +157,11 @@ impl Metrics {
     /// One failed Bot API request.
     pub fn telegram_error(&self, kind: TelegramErrorLabel) {
         self.with(|| counter!(TELEGRAM_ERRORS, "kind" => kind.as_str()).increment(1));
+    }
+
+    /// One reply given up: Telegram refused it, or it was too old to try again.
+    pub fn reply_undelivered(&self) {
+        self.with(|| counter!(REPLIES_UNDELIVERED).increment(1));
     }
 
     /// One webhook request refused for a missing or wrong secret token.

@@ -3,45 +3,52 @@
 //! command.
 //!
 //! A command's outcome is only known deep in the handler tree (the audited
-//! step). Rather than thread the metrics through every endpoint, the update's
-//! handling runs in a task-local scope ([`observe`]); the audited step notes
-//! the outcome there ([`note`]), and the caller records the sample once the
-//! update is done, labelled with the command's name.
+//! step). Each update's handling gets its own [`Noted`] slot, handed to the
+//! handlers as a value (in their context); the audited step notes the
+//! outcome there, and the caller records the sample once the update is done,
+//! labelled with the command's name.
 
-use std::cell::Cell;
-use std::future::Future;
+use std::sync::{Arc, Mutex};
 
 use teloxide::types::{Update, UpdateKind};
 
 use super::{CommandLabel, DbProbe, Metrics, OpsServer, OutcomeLabel, Readiness};
-use crate::app::RunError;
 use crate::config::Config;
-use crate::listener::Stop;
+use crate::error::RunError;
+use crate::stop::Stop;
 use crate::store::{Outcome, Store};
 
-tokio::task_local! {
-    static NOTED: Cell<Option<OutcomeLabel>>;
-}
+/// What came of one update's command, noted by the handlers (the last note
+/// wins). Cheap to clone: the clones share the slot.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Noted(Arc<Mutex<Option<OutcomeLabel>>>);
 
-/// Notes what came of the command being handled (the last note wins).
-/// Outside [`observe`] it does nothing.
-pub(crate) fn note(outcome: OutcomeLabel) {
-    let _ = NOTED.try_with(|noted| noted.set(Some(outcome)));
-}
+impl Noted {
+    /// Notes `outcome`.
+    pub(crate) fn note(&self, outcome: OutcomeLabel) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+    }
 
-/// Notes an audited outcome; `Pending` notes nothing (the call is running).
-pub(crate) fn note_audited(outcome: Outcome) {
-    let label = match outcome {
-        Outcome::Pending => return,
-        Outcome::Sent => OutcomeLabel::Sent,
-        Outcome::Verified => OutcomeLabel::Verified,
-        Outcome::Failed => OutcomeLabel::Failed,
-        Outcome::Refused => OutcomeLabel::Refused,
-        Outcome::Invalid => OutcomeLabel::Invalid,
-        Outcome::RateLimited => OutcomeLabel::RateLimited,
-        Outcome::Stale => OutcomeLabel::Stale,
-    };
-    note(label);
+    /// Notes an audited outcome; `Pending` notes nothing (the call is running).
+    pub(crate) fn note_audited(&self, outcome: Outcome) {
+        let label = match outcome {
+            Outcome::Pending => return,
+            Outcome::Sent => OutcomeLabel::Sent,
+            Outcome::Verified => OutcomeLabel::Verified,
+            Outcome::Failed => OutcomeLabel::Failed,
+            Outcome::Refused => OutcomeLabel::Refused,
+            Outcome::Invalid => OutcomeLabel::Invalid,
+            Outcome::RateLimited => OutcomeLabel::RateLimited,
+            Outcome::Stale => OutcomeLabel::Stale,
+            Outcome::Unknown => OutcomeLabel::Unknown,
+        };
+        self.note(label);
+    }
+
+    /// What was noted, if anything.
+    pub(crate) fn get(&self) -> Option<OutcomeLabel> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// The command an update carries, as the handlers parse it: a message whose
@@ -72,17 +79,6 @@ pub(crate) fn command_of(update: &Update, bot_username: &str) -> Option<CommandL
         Some(Command::History(_)) => CommandLabel::History,
         None => CommandLabel::Unknown,
     })
-}
-
-/// Runs `handling` with a scope for [`note`]; returns its output and the
-/// outcome noted, if any.
-pub(crate) async fn observe<F: Future>(handling: F) -> (F::Output, Option<OutcomeLabel>) {
-    NOTED
-        .scope(Cell::new(None), async {
-            let output = handling.await;
-            (output, NOTED.with(Cell::get))
-        })
-        .await
 }
 
 /// The bot's metrics, its readiness (draining from the moment `stop` is

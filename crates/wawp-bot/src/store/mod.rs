@@ -10,6 +10,8 @@
 //!   a webhook retried to another replica) finds the claim and does nothing.
 //! - [`Store::try_acquire_send`]: the per-admin send limit, a sliding window
 //!   in wall-clock time, exact under concurrent acquirers.
+//! - [`Store::inbox_put`] / [`Store::inbox_take`]: the inbox, the queue of
+//!   acknowledged updates, leased to workers a chat's rows in order.
 //! - [`Store::note_refusal`]: at most one audit row per refused user and
 //!   window, with a count.
 //!
@@ -41,9 +43,11 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use csv::{CSV_HEADER, CsvSink, neutralise_cell, write_csv};
 pub use error::{StoreError, UnwritableKind};
 pub use export::{ExportFilter, Runs, export_csv};
+pub use inbox::{InboxRow, NewInboxRow};
 pub use model::{
     Action, Caller, Claim, Entry, NewEntry, Outcome, PendingReport, RefusalTally, SendPermit,
 };
+pub use outbox::{NewReply, OutboxRow, ReplyBudget};
 pub use sqlite::{Backup, BackupCanceller, DEFAULT_BUSY_TIMEOUT};
 
 use postgres::PgStore;
@@ -137,6 +141,10 @@ macro_rules! dispatch {
         }
     };
 }
+
+// After the macro: they use `dispatch!`.
+mod inbox;
+mod outbox;
 
 impl Store {
     /// Opens the store (creating a SQLite file if missing) and brings its
@@ -313,10 +321,15 @@ impl Store {
         dispatch!(self.note_refusal(entry, window, now))
     }
 
-    /// Forgets update claims older than `age`; returns how many.
+    /// Forgets update claims and done inbox rows older than `age`; returns
+    /// how many.
     pub async fn prune_claims(&self, age: Duration) -> Result<u64, StoreError> {
         let cutoff = self.cutoff(age);
-        dispatch!(self.prune_claims(cutoff))
+        let claims = dispatch!(self.prune_claims(cutoff))?;
+        let cutoff_ms = cutoff.timestamp_millis();
+        let rows = dispatch!(self.inbox_prune(cutoff_ms))?;
+        let replies = dispatch!(self.outbox_prune(cutoff_ms))?;
+        Ok(claims + rows + replies)
     }
 
     /// Deletes audit rows older than `older_than` (`--audit-retention-days`);

@@ -52,6 +52,9 @@ pub enum Outcome {
     RateLimited,
     /// The command was older than the configured maximum age; ignored.
     Stale,
+    /// The Wawp call started in a worker that died or hung, and its end is
+    /// unknown: a code may have been sent. Never sent again.
+    Unknown,
 }
 
 impl Outcome {
@@ -66,6 +69,7 @@ impl Outcome {
             Outcome::Invalid => "invalid",
             Outcome::RateLimited => "rate_limited",
             Outcome::Stale => "stale",
+            Outcome::Unknown => "unknown",
         }
     }
 }

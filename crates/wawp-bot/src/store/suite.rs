@@ -3,5 +3,7 @@
 //! its own). Without it the PostgreSQL run is skipped with a notice.
 
 pub(crate) mod fixture;
+mod inbox;
 mod limits;
+mod outbox;
 mod rows;

@@ -4,12 +4,13 @@ use std::fmt;
 use std::future::Future;
 
 use futures::future::BoxFuture;
-use teloxide::types::UpdateId;
+use teloxide::types::Update;
 
 /// The outcome of claiming an update in the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Claimed {
-    /// This replica claimed it first: it is handed to the dispatcher.
+    /// This replica claimed it first: it is handed on (to the dispatcher,
+    /// or, written to the bot's inbox, to its workers).
     First,
     /// It was claimed before (Telegram delivered it again, maybe to another
     /// replica): answered 200 and not handed on.
@@ -33,19 +34,20 @@ impl ClaimFailed {
     }
 }
 
-/// Claims an update id durably. Implemented for every
-/// `Fn(UpdateId) -> impl Future<Output = Result<Claimed, ClaimFailed>>`.
+/// Claims an update durably (its id, or the whole update in an inbox).
+/// Implemented for every
+/// `Fn(&Update) -> impl Future<Output = Result<Claimed, ClaimFailed>>`.
 pub trait ClaimUpdate: Send + Sync + 'static {
     /// Records the claim; resolves once it is committed.
-    fn claim(&self, update_id: UpdateId) -> BoxFuture<'static, Result<Claimed, ClaimFailed>>;
+    fn claim(&self, update: &Update) -> BoxFuture<'static, Result<Claimed, ClaimFailed>>;
 }
 
 impl<F, Fut> ClaimUpdate for F
 where
-    F: Fn(UpdateId) -> Fut + Send + Sync + 'static,
+    F: Fn(&Update) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Claimed, ClaimFailed>> + Send + 'static,
 {
-    fn claim(&self, update_id: UpdateId) -> BoxFuture<'static, Result<Claimed, ClaimFailed>> {
-        Box::pin(self(update_id))
+    fn claim(&self, update: &Update) -> BoxFuture<'static, Result<Claimed, ClaimFailed>> {
+        Box::pin(self(update))
     }
 }

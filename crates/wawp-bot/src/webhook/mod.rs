@@ -13,7 +13,7 @@
 //! # async fn demo(bot: teloxide::Bot, url: url::Url) -> Result<(), Box<dyn std::error::Error>> {
 //! use wawp_bot::webhook::{Claimed, RegisterOptions, Webhook, WebhookSecret, register};
 //! let secret = WebhookSecret::parse("from-WAWP_BOT_WEBHOOK_SECRET")?;
-//! let claim = |_update_id| async { Ok(Claimed::First) }; // the store's claim
+//! let claim = |_update: &teloxide::types::Update| async { Ok(Claimed::First) }; // the store's claim
 //! let (listener, router) = Webhook::builder(url.clone(), secret.clone(), claim)
 //!     .on_rejected(|| ())
 //!     .build();
@@ -38,7 +38,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use teloxide::types::Update;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
 pub use claim::{ClaimFailed, ClaimUpdate, Claimed};
@@ -126,11 +128,25 @@ impl Webhook {
     /// `--listen`.
     pub fn build(self) -> (WebhookListener, Router) {
         let (tx, rx) = mpsc::channel(self.queue);
+        let router = self.router(Some(tx), CancellationToken::new());
+        (WebhookListener::new(rx), router)
+    }
+
+    /// The router alone, for a claim that hands the update on itself (the
+    /// bot writes it to its inbox, from which its workers take it): 200 once
+    /// the claim committed. Once `stopped` is cancelled every update is
+    /// answered 503, so Telegram delivers it again (to another replica).
+    pub fn build_router(self, stopped: CancellationToken) -> Router {
+        self.router(None, stopped)
+    }
+
+    fn router(self, tx: Option<mpsc::Sender<Update>>, stopped: CancellationToken) -> Router {
         let shared = router::Shared {
             secret: self.secret,
             claim: self.claim,
             on_rejected: self.on_rejected,
             tx,
+            stopped,
             body_limit: self.body_limit,
             queue_wait: self.queue_wait,
         };
@@ -138,6 +154,6 @@ impl Webhook {
             "" => "/",
             path => path,
         };
-        (WebhookListener::new(rx), router::router(path, shared))
+        router::router(path, shared)
     }
 }

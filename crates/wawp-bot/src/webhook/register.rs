@@ -57,3 +57,13 @@ pub async fn register(
         ),
     })
 }
+
+impl From<RegisterError> for crate::startup::Failure {
+    fn from(err: RegisterError) -> Self {
+        crate::startup::Failure {
+            token_rejected: err.is_invalid_token(),
+            description: err.to_string(),
+            label: crate::ops::TelegramErrorLabel::Api,
+        }
+    }
+}

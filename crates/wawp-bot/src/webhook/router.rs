@@ -1,10 +1,11 @@
 //! The public route Telegram posts updates to.
 //!
 //! Order of checks: the secret header (401), the body size (413), the JSON
-//! (400), room in the dispatcher's queue (503 once the listener stopped or
-//! when the queue stays full), the
-//! claim in the store (503 when it fails, so Telegram delivers again), then
-//! 200. A repeated update is answered 200 and not handed on.
+//! (400), stopped (503), room in the dispatcher's queue when there is one
+//! (503 once the listener stopped or when the queue stays full), the claim
+//! in the store (503 when it fails, so Telegram delivers again), then 200. A
+//! repeated update is answered 200 and not handed on. Without a queue (the
+//! bot's inbox) the claim itself is the hand-over.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use teloxide::types::Update;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use super::claim::{ClaimUpdate, Claimed};
 use super::secret::WebhookSecret;
@@ -28,7 +30,10 @@ pub(super) struct Shared {
     pub(super) secret: WebhookSecret,
     pub(super) claim: Arc<dyn ClaimUpdate>,
     pub(super) on_rejected: Arc<dyn Fn() + Send + Sync>,
-    pub(super) tx: mpsc::Sender<Update>,
+    /// The dispatcher's queue; `None` when the claim hands the update on.
+    pub(super) tx: Option<mpsc::Sender<Update>>,
+    /// Once cancelled, every update is refused with 503.
+    pub(super) stopped: CancellationToken,
     pub(super) body_limit: usize,
     pub(super) queue_wait: Duration,
 }
@@ -75,15 +80,24 @@ async fn receive(State(shared): State<Arc<Shared>>, request: Request) -> Answer 
             );
         }
     };
+    if shared.stopped.is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "not taking updates\n");
+    }
     // Room first: once the listener stopped, nothing is claimed that could
     // not be handed on.
     // A dispatcher that stays stuck makes Telegram retry instead of wait.
-    let Ok(Ok(permit)) = tokio::time::timeout(shared.queue_wait, shared.tx.reserve()).await else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "not taking updates\n");
+    let permit = match &shared.tx {
+        None => None,
+        Some(tx) => match tokio::time::timeout(shared.queue_wait, tx.reserve()).await {
+            Ok(Ok(permit)) => Some(permit),
+            _ => return (StatusCode::SERVICE_UNAVAILABLE, "not taking updates\n"),
+        },
     };
-    match shared.claim.claim(update.id).await {
+    match shared.claim.claim(&update).await {
         Ok(Claimed::First) => {
-            permit.send(update);
+            if let Some(permit) = permit {
+                permit.send(update);
+            }
             (StatusCode::OK, "")
         }
         Ok(Claimed::Repeat) => {

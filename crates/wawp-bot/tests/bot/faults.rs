@@ -87,12 +87,36 @@ async fn a_send_confirmation_that_fails_transiently_is_retried() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_confirmation_that_keeps_failing_is_given_up_and_recorded() {
+async fn a_confirmation_that_keeps_failing_is_retried_until_telegram_accepts_it() {
     let (telegram, wawp, bot, dir) = setup().await;
     telegram.fail("sendMessage", Fault::BadJson, 4);
     telegram.push(private_message(ADMIN, &format!("/send {PHONE}")));
-    wawp_testkit::wait::until("four tries", Duration::from_secs(20), || {
-        (telegram.send_attempts() == 4).then_some(())
+    let sent = telegram
+        .wait_for_sent_within(1, Duration::from_secs(30))
+        .await;
+    assert!(sent[0].text.starts_with("✅ Code sent"), "{}", sent[0].text);
+    assert_eq!(telegram.send_attempts(), 5);
+    // The bot carries on and does not send the code again.
+    let reply = telegram.ask(private_message(ADMIN, "/whoami")).await;
+    assert!(reply.text.contains("You are an admin"));
+    assert_eq!(wawp.requests(), 1);
+    bot.stop().await;
+    let rows = audit_rows(&bot_db(&dir));
+    assert_eq!(col(&rows[0], "outcome"), Some("sent"));
+    assert_eq!(col(&rows[0], "reply_delivered"), Some("1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmation_telegram_refuses_is_given_up_and_recorded() {
+    let (telegram, wawp, bot, dir) = setup().await;
+    telegram.fail(
+        "sendMessage",
+        Fault::BadRequest("Bad Request: chat not found".into()),
+        1,
+    );
+    telegram.push(private_message(ADMIN, &format!("/send {PHONE}")));
+    wawp_testkit::wait::until("the refusal", Duration::from_secs(20), || {
+        (telegram.send_attempts() == 1).then_some(())
     })
     .await;
     // The bot carries on and does not send the code again.
@@ -105,6 +129,7 @@ async fn a_confirmation_that_keeps_failing_is_given_up_and_recorded() {
     let rows = audit_rows(&bot_db(&dir));
     assert_eq!(col(&rows[0], "outcome"), Some("sent"));
     assert_eq!(col(&rows[0], "reply_delivered"), Some("0"));
+    assert_eq!(outbox_open(&bot_db(&dir)), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,6 +11,7 @@ mod menu;
 mod resilience;
 mod shutdown;
 mod store_faults;
+mod strangers;
 
 use common::*;
 

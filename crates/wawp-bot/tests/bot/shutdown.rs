@@ -1,6 +1,7 @@
 //! Stopping: no new update after the stop, the one in flight finishes and is
-//! audited, the rest comes back after a restart; bounded even when Telegram
-//! is down or Wawp hangs.
+//! audited, the rest stays in the inbox (acknowledged: nothing is dropped)
+//! and is handled after a restart; bounded even when Telegram is down or
+//! Wawp hangs.
 
 use std::time::Duration;
 
@@ -68,8 +69,9 @@ async fn a_stop_with_80_updates_queued_for_one_chat_stops_and_the_rest_comes_bac
     let requests = server.received_requests().await.unwrap().len();
     assert_eq!(requests, answered);
     assert_eq!(outcomes(&db), vec!["sent".to_owned(); answered]);
-    // The unhandled updates were not confirmed.
-    assert_eq!(telegram.unconfirmed().len(), 80 - answered);
+    // Every update was acknowledged: the unhandled ones wait in the inbox.
+    assert!(telegram.unconfirmed().is_empty());
+    assert_eq!(inbox_open(&db), (80 - answered) as i64);
 
     // After a restart they are handled, each once.
     let bot = TestBot::start(&telegram, make_config()).await;
@@ -80,6 +82,7 @@ async fn a_stop_with_80_updates_queued_for_one_chat_stops_and_the_rest_comes_bac
     assert_eq!(server.received_requests().await.unwrap().len(), 80);
     assert_eq!(outcomes(&db), vec!["sent".to_owned(); 80]);
     assert!(telegram.unconfirmed().is_empty());
+    assert_eq!(inbox_open(&db), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,16 +117,34 @@ async fn the_shutdown_timeout_bounds_a_hanging_wawp_call() {
     }
     bot.stop().await; // within TestBot's 10 s although Wawp takes 60 s
 
-    // The command stays unconfirmed (Telegram hands it out again) and its
-    // row says the outcome is unknown; it is never sent twice.
-    assert_eq!(telegram.unconfirmed(), vec![id]);
+    // The command was acknowledged and stays in the inbox; its row says the
+    // outcome is unknown; it is never sent twice.
+    assert!(
+        telegram.unconfirmed().is_empty(),
+        "{:?}",
+        telegram.unconfirmed()
+    );
+    assert_eq!(inbox_open(&db), 1);
     assert_eq!(outcomes(&db), ["pending"]);
-    assert!(captured_logs().contains("still in flight at the shutdown deadline"));
+    assert!(
+        captured_logs()
+            .contains("still being handled at the shutdown deadline are left in the inbox")
+    );
+    let _ = id;
 
-    // At the next start the row is reported, the repeat is skipped, and
-    // /history says the outcome is unknown.
+    // At the next start the row is reported; the inbox row is taken again,
+    // found started, and the admin is told the outcome is unknown (once);
+    // /history says so too.
     let quick = slow_wawp(Duration::ZERO).await;
     let bot = TestBot::start(&telegram, config(&telegram, &quick.uri(), db.clone())).await;
+    let notice = telegram.wait_for_sent(1).await[0].clone();
+    assert!(
+        notice
+            .text
+            .contains("Outcome unknown: a code may have been sent"),
+        "{}",
+        notice.text
+    );
     let reply = telegram.ask(private_message(ADMIN, "/history")).await;
     assert!(
         reply
@@ -135,6 +156,8 @@ async fn the_shutdown_timeout_bounds_a_hanging_wawp_call() {
     bot.stop().await;
     assert!(quick.received_requests().await.unwrap().is_empty());
     assert!(telegram.unconfirmed().is_empty());
+    assert_eq!(outcomes(&db), ["unknown"]);
+    assert_eq!(inbox_open(&db), 0);
     let logs = captured_logs();
     assert!(
         logs.lines().any(|l| l.contains("WARN")

@@ -1,6 +1,7 @@
-//! The audit store failing: a database held locked by another process. The
-//! bot answers that nothing was done, keeps an update it could neither handle
-//! nor answer, and recovers by itself.
+//! The store failing: a database held locked by another process. An update
+//! that cannot be written to the inbox is not acknowledged (Telegram keeps
+//! it); one the bot could neither handle nor answer stays in the inbox and is
+//! tried again; the bot recovers by itself.
 
 use std::time::Duration;
 
@@ -25,75 +26,75 @@ impl WriteLock {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_locked_audit_log_is_reported_nothing_is_sent_and_the_bot_recovers() {
+async fn a_locked_store_acknowledges_nothing_sends_nothing_and_the_bot_recovers() {
     let (telegram, wawp, bot, dir) = setup().await;
     let lock = WriteLock::take(&bot_db(&dir));
 
-    // Each write waits out the store's 5 s busy timeout.
-    telegram.push(private_message(ADMIN, &format!("/send {PHONE}")));
-    let reply = telegram
-        .wait_for_sent_within(1, Duration::from_secs(40))
-        .await[0]
-        .clone();
-    assert!(
-        reply
-            .text
-            .starts_with("⚠️ The audit log cannot be written right now, so nothing was done."),
-        "{}",
-        reply.text
-    );
-    // Commands that need no audit row still work.
-    let reply = telegram.ask(private_message(ADMIN, "/whoami")).await;
-    assert!(reply.text.contains("You are an admin"), "{}", reply.text);
-    assert_eq!(
-        wawp.requests(),
-        0,
-        "no code without a committed pending row"
-    );
+    // Each inbox write waits out the store's 5 s busy timeout, then the
+    // batch is asked for again: it is not acknowledged meanwhile.
+    let send = private_message(ADMIN, &format!("/send {PHONE}"));
+    let id = wawp_testkit::updates::update_id(&send);
+    telegram.push(send);
+    wawp_testkit::wait::until("the inbox write to fail", Duration::from_secs(40), || {
+        captured_logs()
+            .contains("cannot write updates to the inbox")
+            .then_some(())
+    })
+    .await;
+    assert!(telegram.unconfirmed().contains(&id));
+    assert!(telegram.sent().is_empty());
+    assert_eq!(wawp.requests(), 0, "no code without a committed row");
 
     lock.release();
-    let reply = telegram
-        .ask(private_message(ADMIN, &format!("/send {PHONE}")))
+    let sent = telegram
+        .wait_for_sent_within(1, Duration::from_secs(60))
         .await;
-    assert!(reply.text.starts_with("✅ Code sent"), "{}", reply.text);
+    assert!(sent[0].text.starts_with("✅ Code sent"), "{}", sent[0].text);
+    let reply = telegram.ask(private_message(ADMIN, "/whoami")).await;
+    assert!(reply.text.contains("You are an admin"), "{}", reply.text);
     assert_eq!(wawp.requests(), 1);
     bot.stop().await;
     let rows = audit_rows(&bot_db(&dir));
     assert_eq!(rows.len(), 1);
     assert_eq!(col(&rows[0], "outcome"), Some("sent"));
+    assert!(telegram.unconfirmed().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_update_neither_handled_nor_answered_is_kept_and_handled_later() {
+async fn a_reply_telegram_keeps_failing_is_kept_and_delivered_later() {
     let (telegram, wawp, bot, dir) = setup().await;
-    let lock = WriteLock::take(&bot_db(&dir));
     // Telegram refuses every reply meanwhile (its answers are not JSON).
     telegram.fail("sendMessage", Fault::BadJson, 1000);
 
-    let update = private_message(ADMIN, &format!("/send {PHONE}"));
+    let update = private_message(ADMIN, "/whoami");
     let id = wawp_testkit::updates::update_id(&update);
     telegram.push(update);
     wawp_testkit::wait::until("the answer to fail", Duration::from_secs(20), || {
         (telegram.send_attempts() >= 4).then_some(())
     })
     .await;
-    // Neither handled nor answered: not confirmed to Telegram.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(telegram.unconfirmed().contains(&id));
-    assert_eq!(wawp.requests(), 0);
+    // Acknowledged and handled; its reply waits in the outbox.
+    wawp_testkit::wait::until("the update acknowledged", Duration::from_secs(20), || {
+        (!telegram.unconfirmed().contains(&id)).then_some(())
+    })
+    .await;
+    assert_eq!(outbox_open(&bot_db(&dir)), 1);
 
-    // Both come back: the same update is handled, once.
-    lock.release();
+    // Telegram is back: the same update is answered, once.
     telegram.clear_faults("sendMessage");
     let sent = telegram
         .wait_for_sent_within(1, Duration::from_secs(60))
         .await;
-    assert!(sent[0].text.starts_with("✅ Code sent"), "{}", sent[0].text);
-    assert_eq!(wawp.requests(), 1);
-    wawp_testkit::wait::until("the update confirmed", Duration::from_secs(10), || {
-        telegram.unconfirmed().is_empty().then_some(())
+    assert!(
+        sent[0].text.contains("You are an admin"),
+        "{}",
+        sent[0].text
+    );
+    wawp_testkit::wait::until("the reply recorded", Duration::from_secs(20), || {
+        (outbox_open(&bot_db(&dir)) == 0 && inbox_open(&bot_db(&dir)) == 0).then_some(())
     })
     .await;
     bot.stop().await;
-    assert_eq!(audit_rows(&bot_db(&dir)).len(), 1);
+    assert_eq!(telegram.sent().len(), 1);
+    assert_eq!(wawp.requests(), 0);
 }

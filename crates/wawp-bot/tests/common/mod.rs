@@ -118,9 +118,16 @@ impl TestBot {
         !self.task.is_finished()
     }
 
+    /// Asks for shutdown (SIGTERM) without waiting for it.
+    pub fn request_stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     /// Asks for shutdown and waits for `run` to return.
     pub async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
+        self.request_stop();
         tokio::time::timeout(Duration::from_secs(10), self.task)
             .await
             .expect("the bot stops within 10 s")
@@ -130,6 +137,24 @@ impl TestBot {
 }
 
 /// Every audit row, oldest first, as maps of column name to text.
+/// How many inbox rows of a SQLite store are not done yet.
+pub fn inbox_open(db_path: &std::path::Path) -> i64 {
+    let conn = rusqlite::Connection::open(db_path).unwrap();
+    conn.query_row("SELECT count(*) FROM inbox WHERE done = 0", [], |row| {
+        row.get(0)
+    })
+    .unwrap()
+}
+
+/// How many replies of a SQLite store's outbox are still queued.
+pub fn outbox_open(db_path: &std::path::Path) -> i64 {
+    let conn = rusqlite::Connection::open(db_path).unwrap();
+    conn.query_row("SELECT count(*) FROM outbox WHERE state = 0", [], |row| {
+        row.get(0)
+    })
+    .unwrap()
+}
+
 pub fn audit_rows(db_path: &std::path::Path) -> Vec<HashMap<String, Option<String>>> {
     let conn = rusqlite::Connection::open(db_path).unwrap();
     let mut stmt = conn.prepare("SELECT * FROM audit ORDER BY id").unwrap();

@@ -16,6 +16,7 @@ mod readme;
 mod replicas;
 mod retention;
 mod startup;
+mod takeover;
 mod webhook_mode;
 
 use std::time::Duration;

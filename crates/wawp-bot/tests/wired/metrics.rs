@@ -200,30 +200,33 @@ async fn readyz_fails_while_the_database_cannot_be_written_and_recovers() {
     let body = readyz_until(addr, 503).await;
     assert!(body.contains("database: FAILING"), "{body}");
     assert!(body.contains("telegram: ok"), "{body}");
-    // A /send meanwhile is refused for the audit log, and counted so. The
-    // refusal comes after the store's 5 s busy timeout, so the wait allows
-    // for a machine busy with the other tests of this binary.
+    // A /send meanwhile cannot enter the inbox: it is not acknowledged (the
+    // next getUpdates asks for it again) and nothing is sent or answered.
     let before = telegram.sent().len();
-    telegram.push(private_message(ADMIN, &format!("/send {PHONE} en")));
+    let send = private_message(ADMIN, &format!("/send {PHONE} en"));
+    let id = wawp_testkit::updates::update_id(&send);
+    telegram.push(send);
+    // Handed out to the bot, which cannot write it to the locked store.
+    wawp_testkit::wait::until("the update handed out", Duration::from_secs(60), || {
+        telegram
+            .handed_out()
+            .iter()
+            .any(|h| h.update_id == id)
+            .then_some(())
+    })
+    .await;
+    assert!(telegram.unconfirmed().contains(&id));
+    assert_eq!(telegram.sent().len(), before);
+    assert_eq!(wawp.requests(), 0);
+
+    // Once the lock is gone the same /send is received, sent once, answered.
+    holder.execute_batch("ROLLBACK").unwrap();
     let reply = telegram
         .wait_for_sent_within(before + 1, Duration::from_secs(30))
         .await[before]
         .clone();
-    assert!(
-        reply.text.contains("audit log cannot be written"),
-        "{}",
-        reply.text
-    );
-    metrics_until(addr, "the audit_unavailable sample", |text| {
-        sample(
-            text,
-            r#"wawp_bot_commands_total{command="send",outcome="audit_unavailable"}"#,
-        ) == Some(1.0)
-    })
-    .await;
-    assert_eq!(wawp.requests(), 0);
-
-    holder.execute_batch("ROLLBACK").unwrap();
+    assert!(reply.text.starts_with("✅ Code sent"), "{}", reply.text);
+    assert_eq!(wawp.requests(), 1);
     readyz_until(addr, 200).await;
     bot.stop().await;
 }
@@ -345,4 +348,50 @@ async fn a_command_for_another_bot_is_not_counted() {
     assert!(!text.contains(r#"command="unknown""#), "{text}");
     assert_eq!(wawp.requests(), 0);
     bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_is_503_at_once_on_stop_while_the_call_in_flight_finishes_and_is_answered() {
+    use wiremock::matchers::any;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let telegram = FakeTelegram::start().await;
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(wawp_testkit::wawp::sent("send_slow"))
+                .set_delay(Duration::from_secs(2)),
+        )
+        .mount(&server)
+        .await;
+    let (_dir, db) = temp_db();
+    let addr = free_addr();
+    let mut config = config(&telegram, &server.uri(), db.clone());
+    config.metrics_listen = Some(addr);
+    let mut bot = TestBot::start(&telegram, config).await;
+    let (status, body) = http::get(addr, "/readyz").await;
+    assert_eq!(status, 200, "{body}");
+
+    telegram.push(private_message(ADMIN, &format!("/send {PHONE}")));
+    wawp_testkit::wait::until("the Wawp call to start", Duration::from_secs(20), || {
+        (!futures::executor::block_on(server.received_requests())
+            .unwrap_or_default()
+            .is_empty())
+        .then_some(())
+    })
+    .await;
+    bot.request_stop();
+    // The call takes 2 s more; /readyz says so before it ends.
+    let (status, body) = http::get(addr, "/readyz").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("draining"), "{body}");
+    // The call in flight finishes and its reply goes out before the exit.
+    let sent = telegram
+        .wait_for_sent_within(1, Duration::from_secs(20))
+        .await;
+    assert!(sent[0].text.starts_with("✅ Code sent"), "{}", sent[0].text);
+    bot.stop().await;
+    let rows = audit_rows(&db);
+    assert_eq!(col(&rows[0], "outcome"), Some("sent"));
+    assert_eq!(col(&rows[0], "reply_delivered"), Some("1"));
 }

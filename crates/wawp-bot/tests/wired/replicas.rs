@@ -122,6 +122,10 @@ async fn three_webhook_replicas_send_once_keep_limits_exact_and_answer_everythin
         config.admins = admins.iter().copied().collect();
         config.send_limit = std::num::NonZeroU32::new(LIMIT).unwrap();
         config.send_window = Duration::from_secs(3600);
+        // The reply pace is the bot's total, shared by the three; this fake
+        // Bot API applies no flood limit, and 1,000 replies at the default
+        // 22/s would take 45 s.
+        config.reply_rate = std::num::NonZeroU32::new(200).unwrap();
         config.webhook = Some(WebhookSettings {
             url: format!("http://{listen}/hook").parse().unwrap(),
             listen,

@@ -13,7 +13,9 @@
 //! through a local TLS tunnel.
 
 mod export;
+mod inbox;
 mod ops;
+mod outbox;
 
 pub(crate) use export::export;
 
@@ -34,6 +36,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0002_atomic_functions",
         include_str!("../../../migrations/postgres/0002_atomic_functions.sql"),
+    ),
+    (
+        "0003_inbox",
+        include_str!("../../../migrations/postgres/0003_inbox.sql"),
     ),
     (
         "0004_leader_lease",
@@ -190,6 +196,9 @@ async fn migrate(client: &mut deadpool_postgres::Object, location: &str) -> Resu
             "refusal_windows",
             "admin_menus",
             "health",
+            "inbox",
+            "outbox",
+            "reply_budget",
         ];
         let found: Vec<String> = tx
             .query(

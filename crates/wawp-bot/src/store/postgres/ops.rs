@@ -18,7 +18,7 @@ const ENTRY_COLUMNS: &str = "id, at, update_id, admin_id, admin_username, action
 const INSERT_ENTRY: &str = "INSERT INTO audit (at, update_id, admin_id, admin_username, action, recipient, lang, outcome, job_id, error_kind)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
 
-async fn insert_entry(
+pub(super) async fn insert_entry(
     client: &impl tokio_postgres::GenericClient,
     at: DateTime<Utc>,
     entry: &NewEntry,

@@ -15,7 +15,9 @@
 //! serialise on it instead of racing.
 
 mod backup;
+mod inbox;
 mod ops;
+mod outbox;
 mod readonly;
 
 pub use backup::{Backup, BackupCanceller};
@@ -42,6 +44,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0003_shared_limits",
         include_str!("../../../migrations/sqlite/0003_shared_limits.sql"),
+    ),
+    (
+        "0004_inbox",
+        include_str!("../../../migrations/sqlite/0004_inbox.sql"),
     ),
     (
         "0005_dry_run",

@@ -18,7 +18,11 @@ pub(super) fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn insert_entry(conn: &Connection, at: DateTime<Utc>, entry: &NewEntry) -> rusqlite::Result<i64> {
+pub(super) fn insert_entry(
+    conn: &Connection,
+    at: DateTime<Utc>,
+    entry: &NewEntry,
+) -> rusqlite::Result<i64> {
     conn.execute(
         "INSERT INTO audit (at, update_id, admin_id, admin_username, action, recipient, lang, outcome, job_id, error_kind)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
