@@ -267,6 +267,20 @@ pub fn wawp_error(call: Call, recipient: &wawp::PhoneNumber, error: &wawp::Error
                 Call::Verify => "The code was not checked.",
             }
         ),
+        // A send whose answer says nothing about the outcome (502/503/504,
+        // or the connection broke after the request went out).
+        E::OutcomeUnknown { status, .. } => {
+            let what = match status {
+                0 => "⚠️ The connection to Wawp broke during the call.".to_owned(),
+                status => format!("⚠️ Wawp is having trouble (HTTP {status})."),
+            };
+            match call {
+                Call::Send => format!(
+                    "{what} A code may have been sent to {to}: check /history and ask the customer before sending again."
+                ),
+                Call::Verify => format!("{what} The code was not confirmed. Try again."),
+            }
+        }
         E::Timeout => match call {
             Call::Send => {
                 "⌛ Wawp did not answer in time. The code may or may not have been sent: \
