@@ -99,9 +99,12 @@ pub enum ArgError {
     /// The phone number is not usable.
     #[error("{0}")]
     Phone(#[from] wawp::InvalidPhone),
-    /// Not a language code at all.
-    #[error("{0:?} is not a language code; /langs lists the codes")]
-    Lang(String),
+    /// Not a language code at all. The word is not repeated: it may be a
+    /// phone number (or anything else) typed in the wrong place.
+    #[error(
+        "the language comes after the phone number, as 2 or 3 letters such as en or pt; /langs lists the codes"
+    )]
+    Lang,
     /// A well-formed code Wawp does not document (most likely a typo).
     #[error("Wawp does not document the language {0:?}; /langs lists the codes")]
     UnknownLang(String),
@@ -123,7 +126,7 @@ impl ArgError {
         match self {
             ArgError::Missing => "missing_arguments",
             ArgError::Phone(_) => "invalid_phone",
-            ArgError::Lang(_) | ArgError::UnknownLang(_) => "invalid_lang",
+            ArgError::Lang | ArgError::UnknownLang(_) => "invalid_lang",
             ArgError::Footer(_) => "invalid_footer",
             ArgError::Code => "invalid_code",
             ArgError::Count => "invalid_count",
@@ -187,9 +190,7 @@ pub fn parse_send(args: &str) -> Result<SendArgs, ArgError> {
     let lang = match rest.next() {
         None => Lang::default(),
         Some(word) => {
-            let lang: Lang = word
-                .parse()
-                .map_err(|_| ArgError::Lang(word.chars().take(16).collect()))?;
+            let lang: Lang = word.parse().map_err(|_| ArgError::Lang)?;
             if !lang.is_documented() {
                 return Err(ArgError::UnknownLang(lang.as_str().to_owned()));
             }
@@ -325,7 +326,7 @@ mod tests {
         );
         assert_eq!(
             parse_send("+201234567890 english").unwrap_err(),
-            ArgError::Lang("english".into())
+            ArgError::Lang
         );
         let long = format!(
             "+201234567890 en {}",
@@ -349,6 +350,20 @@ mod tests {
             "Wawp does not document the language \"ee\"; /langs lists the codes"
         );
         assert!(!message.contains("uk"));
+    }
+
+    #[test]
+    fn a_word_that_is_no_language_is_not_echoed_and_the_message_says_what_is_expected() {
+        // A second phone number typed where the language goes.
+        let err = parse_send("+201234567890 +201098765432").unwrap_err();
+        assert_eq!(err, ArgError::Lang);
+        let message = err.to_string();
+        assert!(!message.contains("201098765432"), "{message}");
+        assert!(!message.contains("+20"), "{message}");
+        assert_eq!(
+            message,
+            "the language comes after the phone number, as 2 or 3 letters such as en or pt; /langs lists the codes"
+        );
     }
 
     #[test]

@@ -255,7 +255,7 @@ async fn bad_arguments_get_the_usage_and_reach_no_wawp() {
         ),
         (
             &*format!("/send {PHONE} english"),
-            "⚠️ \"english\" is not a language code; /langs lists the codes.",
+            "⚠️ The language comes after the phone number, as 2 or 3 letters such as en or pt; /langs lists the codes. Nothing was sent.",
             "/send &lt;phone&gt;",
         ),
         (
@@ -286,6 +286,20 @@ async fn bad_arguments_get_the_usage_and_reach_no_wawp() {
             reply.text
         );
     }
+    // A word that is no language is not repeated: it may be a second phone
+    // number typed in the wrong place.
+    let reply = telegram
+        .ask(private_message(
+            ADMIN,
+            &format!("/send {PHONE} +201098765432"),
+        ))
+        .await;
+    assert!(
+        reply.text.starts_with("⚠️ The language comes after"),
+        "{}",
+        reply.text
+    );
+    assert!(!reply.text.contains("1098765432"), "{}", reply.text);
     let reply = telegram
         .ask(private_message(ADMIN, &format!("/send {PHONE} ee")))
         .await;
@@ -325,6 +339,7 @@ async fn bad_arguments_get_the_usage_and_reach_no_wawp() {
         "missing_arguments",
         "invalid_code",
         "invalid_count",
+        "invalid_lang",
         "invalid_lang",
     ];
     assert_eq!(kinds.len(), expected.len());
