@@ -2,7 +2,6 @@
 //! (issue 19 item 3), against a real PostgreSQL
 //! named by `WAWP_BOT_TEST_PG`; skipped with a notice when it is unset.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
@@ -15,25 +14,7 @@ use wawp_bot::store::{Store, StoreTarget};
 const TAKEOVER: Duration = Duration::from_secs(10);
 
 fn pg_url() -> Option<SecretString> {
-    match std::env::var("WAWP_BOT_TEST_PG") {
-        Ok(url) if !url.is_empty() => Some(SecretString::from(url)),
-        _ => {
-            notice("WAWP_BOT_TEST_PG is not set: the PostgreSQL standby test is skipped");
-            None
-        }
-    }
-}
-
-/// A line on the real stderr: the test harness captures `eprintln!` and
-/// `io::stderr()`, which would hide that a test was skipped.
-fn notice(text: &str) {
-    match std::fs::OpenOptions::new().append(true).open("/dev/stderr") {
-        Ok(mut stderr) => {
-            // One write, so lines of parallel tests do not interleave.
-            let _ = stderr.write_all(format!("notice: {text}\n").as_bytes());
-        }
-        Err(_) => eprintln!("notice: {text}"),
-    }
+    wawp_testkit::postgres::test_url("a PostgreSQL standby test").map(SecretString::from)
 }
 
 /// A fresh schema on the test server, migrated by the store (so it has the
@@ -228,7 +209,10 @@ async fn bad_urls_and_refused_credentials_are_one_line_without_the_password() {
         .await
         .unwrap()
     else {
-        notice("the test server trusts every password: the refusal check is skipped");
+        wawp_testkit::postgres::skipped(
+            "the refusal check of a wrong password",
+            "the test server trusts every password",
+        );
         return;
     };
     assert!(matches!(err, StandbyError::Refused), "{err:?}");

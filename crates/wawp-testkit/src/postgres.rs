@@ -28,16 +28,21 @@ pub fn test_url(test: &str) -> Option<String> {
         !required,
         "{test} needs PostgreSQL: {URL_ENV} is not set and {REQUIRED_ENV} forbids skipping"
     );
-    notice(&format!(
-        "skipped: {test}: {URL_ENV} is not set \
-         (`bash crates/wawp-bot/scripts/start-test-postgres.sh` starts a server and prints its URL)"
-    ));
+    skipped(
+        test,
+        &format!(
+            "{URL_ENV} is not set \
+             (`bash crates/wawp-bot/scripts/start-test-postgres.sh` starts a server and prints its URL)"
+        ),
+    );
     None
 }
 
-/// One line on the real terminal: libtest captures `eprintln!` and
-/// `io::stderr()` of passing tests.
-fn notice(line: &str) {
+/// Says on the terminal that `test` (or a part of it) is skipped and why:
+/// one `skipped:` line, which libtest does not capture (it captures
+/// `eprintln!` and `io::stderr()` of passing tests).
+pub fn skipped(test: &str, why: &str) {
+    let line = format!("skipped: {test}: {why}");
     match std::fs::OpenOptions::new().append(true).open("/dev/stderr") {
         // One write, so lines of parallel tests do not interleave.
         Ok(mut stderr) => {

@@ -197,11 +197,7 @@ fn several_handles_migrate_one_fresh_database_without_racing() {
 
 #[test]
 fn backup_on_postgresql_points_to_pg_dump() {
-    let Some(url) = std::env::var("WAWP_BOT_TEST_PG")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("notice: WAWP_BOT_TEST_PG is not set: the PostgreSQL backup test is skipped");
+    let Some(url) = wawp_testkit::postgres::test_url("the PostgreSQL backup test") else {
         return;
     };
     let out = Command::new(BIN)
@@ -222,11 +218,7 @@ fn backup_on_postgresql_points_to_pg_dump() {
 
 #[tokio::test]
 async fn audit_export_works_on_postgresql() {
-    let Some(url) = std::env::var("WAWP_BOT_TEST_PG")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("notice: WAWP_BOT_TEST_PG is not set: the PostgreSQL export test is skipped");
+    let Some(url) = wawp_testkit::postgres::test_url("the PostgreSQL export test") else {
         return;
     };
     // A schema of its own (the store tests drop it once this process has ended).

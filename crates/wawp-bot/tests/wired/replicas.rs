@@ -3,7 +3,6 @@
 //! `bash crates/wawp-bot/scripts/start-test-postgres.sh`); skipped with a
 //! notice when it is unset. Each test works in a schema of its own.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -18,26 +17,10 @@ use crate::{Running, free_addr, http};
 /// A bound on each wait (a guard against a hang, not a timing assertion).
 const PATIENCE: Duration = Duration::from_secs(45);
 
-/// A line on the real stderr (libtest captures `eprintln!`).
-fn notice(text: &str) {
-    match std::fs::OpenOptions::new().append(true).open("/dev/stderr") {
-        Ok(mut stderr) => {
-            let _ = stderr.write_all(format!("notice: {text}\n").as_bytes());
-        }
-        Err(_) => eprintln!("notice: {text}"),
-    }
-}
-
-/// A fresh schema on the test server, as a store URL; `None` (with a notice)
-/// when `WAWP_BOT_TEST_PG` is unset.
+/// A fresh schema on the test server, as a store URL; `None` (with a
+/// `skipped:` line) when `WAWP_BOT_TEST_PG` is unset.
 pub(crate) async fn fresh_schema(test: &str) -> Option<String> {
-    let url = match std::env::var("WAWP_BOT_TEST_PG") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            notice(&format!("WAWP_BOT_TEST_PG is not set: {test} is skipped"));
-            return None;
-        }
-    };
+    let url = wawp_testkit::postgres::test_url(test)?;
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let schema = format!(
         "wire_test_{}_{}",

@@ -39,17 +39,9 @@ static SCHEMAS: AtomicU32 = AtomicU32::new(0);
 
 /// A SQLite file in a temporary directory, and a PostgreSQL schema when
 /// `WAWP_BOT_TEST_PG` is set.
-/// The PostgreSQL test server's URL, or `None` with a notice.
+/// The PostgreSQL test server's URL, or `None` with a `skipped:` line.
 pub(crate) fn test_pg_url() -> Option<String> {
-    match std::env::var("WAWP_BOT_TEST_PG") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            eprintln!(
-                "notice: WAWP_BOT_TEST_PG is not set: the PostgreSQL run of this store test is skipped"
-            );
-            None
-        }
-    }
+    wawp_testkit::postgres::test_url("the PostgreSQL run of a store test")
 }
 
 pub(crate) async fn fixtures() -> Vec<Fixture> {
