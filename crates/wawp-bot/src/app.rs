@@ -203,7 +203,9 @@ async fn serve(
         let result = match &config.webhook {
             None => {
                 let receiving = (metrics, readiness);
-                crate::polling::poll(config, &bot, leader, stop, &inbox, receiving).await
+                crate::polling::poll(config, &bot, leader, stop, &inbox, receiving)
+                    .await
+                    .map_err(RunError::from)
             }
             Some(hook) => {
                 let mode = crate::webhook::serve::Mode {
@@ -215,7 +217,9 @@ async fn serve(
                     drained: drained.clone(),
                     readiness,
                 };
-                crate::webhook::serve::run(mode, stop).await
+                crate::webhook::serve::run(mode, stop)
+                    .await
+                    .map_err(RunError::from)
             }
         };
         if result.is_err() {
@@ -262,13 +266,9 @@ fn telegram_bot(config: &Config) -> Result<Bot, RunError> {
     let client = teloxide::net::default_reqwest_settings()
         .build()
         .map_err(|_| RunError::Telegram("cannot build the HTTP client".into()))?;
-    let token = config.telegram_token.as_ref().ok_or_else(|| {
-        // Only `--console` leaves it unset, and the binary then sets the
-        // console's own token before calling `run`.
-        RunError::Setting(
-            "no Telegram bot token: set TELEGRAM_BOT_TOKEN (console mode sets its own)".into(),
-        )
-    })?;
+    // Only `--console` leaves it unset, and the binary then sets the
+    // console's own token before calling `run`.
+    let token = config.telegram_token.as_ref().ok_or(RunError::NoToken)?;
     Ok(
         Bot::with_client(token.expose_secret(), client)
             .set_api_url(config.telegram_api_url.clone()),

@@ -12,7 +12,7 @@
 //! |---|---|
 //! | [`config`] | flags, environment, `--config` file; one-line errors |
 //! | [`app`] | [`run`]: wires receiving, the worker pool and the sender; shuts down |
-//! | `error` | [`RunError`], named by the modules below `app` without importing it |
+//! | `error` | [`RunError`]: the errors of the modules below `app` (start-up, ops, polling, webhook), wrapped by `app` alone; its exit code |
 //! | `inbox` | receiving: every update written to the store before it is acknowledged |
 //! | `worker` | the one worker pool: inbox rows leased, a chat's in order, admins first |
 //! | `budget` | strangers' small per-user budget at receive time (bounded memory) |
@@ -37,6 +37,17 @@
 //! | [`ops`] | `--metrics-listen`: health, readiness, Prometheus metrics |
 //! | [`webhook`] | `--webhook-url`: updates posted by Telegram, in the inbox before 200 |
 //! | [`console`] | `--console`: talk to the bot from the terminal |
+//!
+//! # Errors
+//!
+//! [`run`] returns a [`RunError`]: one line without secrets, and
+//! [`RunError::exit_code`] (2 for a setting to fix, 1 otherwise). Each module
+//! below `app` has its own error, which `app` alone wraps: [`StartError`]
+//! (Telegram refused the token at start), [`ops::OpsError`]
+//! (`--metrics-listen`), [`PollError`] (long polling with PostgreSQL
+//! replicas: a lost or unavailable lease, or bad database settings) and
+//! [`webhook::ServeError`] (webhook mode). Each says whether it is a setting
+//! to fix (`is_setting`).
 
 pub mod accept;
 pub mod app;
@@ -69,3 +80,5 @@ mod worker;
 
 pub use app::{Options, RunError, run, run_with};
 pub use config::{Cli, Config, ConfigError};
+pub use polling::PollError;
+pub use startup::StartError;

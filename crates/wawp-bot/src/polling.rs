@@ -6,12 +6,52 @@
 use teloxide::prelude::*;
 
 use crate::config::Config;
-use crate::error::RunError;
 use crate::inbox::Receiver;
 use crate::listener::{self, Polling, Stop};
 use crate::ops::{Metrics, Readiness};
 use crate::standby::{Leader, Leadership, LockKey, StandbyError};
 use crate::store::StoreTarget;
+
+/// Why long polling with PostgreSQL replicas stopped (or could not start).
+/// One line without the database password.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PollError {
+    /// The PostgreSQL URL or its credentials cannot be used: a setting to
+    /// fix (exit 2).
+    #[error(transparent)]
+    Setting(StandbyError),
+    /// Seeking the polling lease failed: exit non-zero so that the service
+    /// manager restarts this replica as a standby.
+    #[error("hot standby: {0}")]
+    Standby(StandbyError),
+    /// The task seeking the polling lease ended without an answer.
+    #[error("hot standby: seeking the polling lease stopped")]
+    SeekingStopped,
+    /// This replica lost the polling lease and stopped polling.
+    #[error(
+        "hot standby: lost the PostgreSQL polling lease; stopped polling so that another replica takes over"
+    )]
+    LeaseLost,
+}
+
+impl PollError {
+    /// Whether a setting must be fixed (retrying cannot help).
+    pub fn is_setting(&self) -> bool {
+        matches!(self, PollError::Setting(_))
+    }
+}
+
+impl From<StandbyError> for PollError {
+    /// A bad URL or refused credentials are settings to fix; anything else
+    /// leaves this replica a standby to restart.
+    fn from(err: StandbyError) -> Self {
+        match err {
+            StandbyError::Refused | StandbyError::InvalidUrl => PollError::Setting(err),
+            err => PollError::Standby(err),
+        }
+    }
+}
 
 /// Long polling until `stop` or, on PostgreSQL, until this replica loses
 /// the polling lease (then an error: exit non-zero, restart as a standby).
@@ -22,7 +62,7 @@ pub(crate) async fn poll(
     stop: &Stop,
     inbox: &Receiver,
     (metrics, readiness): (Metrics, Readiness),
-) -> Result<(), RunError> {
+) -> Result<(), PollError> {
     tracing::info!("polling for updates");
     let polling = Polling {
         timeout: config.poll_timeout,
@@ -46,10 +86,7 @@ pub(crate) async fn poll(
     });
     listener::run(bot, polling, &poll_stop, inbox).await;
     if leader.is_lost() && !stop.requested() {
-        return Err(RunError::Standby(
-            "lost the PostgreSQL polling lease; stopped polling so that another replica takes over"
-                .into(),
-        ));
+        return Err(PollError::LeaseLost);
     }
     if let Err(err) = leader.release().await {
         tracing::warn!(error = %err, "releasing the polling lease failed; a standby takes over once it runs out");
@@ -64,12 +101,12 @@ pub(crate) async fn lead(
     config: &Config,
     stop: &Stop,
     readiness: &Readiness,
-) -> Result<Option<Option<Leader>>, RunError> {
+) -> Result<Option<Option<Leader>>, PollError> {
     let (StoreTarget::Postgres(url), None) = (&config.store, &config.webhook) else {
         return Ok(Some(None));
     };
-    let leadership = Leadership::new(url, LockKey::for_bot(config.bot_id()))
-        .map_err(|err| RunError::Setting(err.to_string()))?;
+    // `new` fails only on a URL that does not parse: a setting.
+    let leadership = Leadership::new(url, LockKey::for_bot(config.bot_id()))?;
     tracing::info!(
         "PostgreSQL with long polling: taking the polling lease (other replicas stand by)"
     );
@@ -85,18 +122,9 @@ pub(crate) async fn lead(
     };
     alive.abort();
     let Ok(leader) = leader else {
-        return Err(RunError::Standby(
-            "seeking the polling lease stopped".into(),
-        ));
+        return Err(PollError::SeekingStopped);
     };
-    match leader {
-        Ok(leader) => {
-            tracing::info!("this replica holds the polling lease");
-            Ok(Some(Some(leader)))
-        }
-        Err(err @ (StandbyError::Refused | StandbyError::InvalidUrl)) => {
-            Err(RunError::Setting(err.to_string()))
-        }
-        Err(err) => Err(RunError::Standby(err.to_string())),
-    }
+    let leader = leader?;
+    tracing::info!("this replica holds the polling lease");
+    Ok(Some(Some(leader)))
 }

@@ -10,13 +10,38 @@ use teloxide::{ApiError, RequestError};
 use url::Url;
 
 use crate::backoff::Backoff;
-use crate::error::RunError;
 use crate::ops::{Metrics, TelegramErrorLabel};
 use crate::stop::Stop;
 use crate::telemetry::describe_telegram_error;
 
 /// Waits between start-up calls: 1 s doubling to 60 s.
 const BACKOFF: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+
+/// Why start-up calls to Telegram stopped: only a rejected token (waiting
+/// cannot fix it; exit 2). One line without the token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// Telegram refused the bot token (401, or 404 for a malformed one).
+    #[error(
+        "Telegram refused the bot token ({description}; Bot API at {url}): check TELEGRAM_BOT_TOKEN"
+    )]
+    TokenRejected {
+        /// Telegram's answer, without URL, token or text.
+        description: String,
+        /// The Bot API URL without user, password or query.
+        url: String,
+    },
+}
+
+impl StartError {
+    /// Whether a setting must be fixed: always (the token).
+    pub fn is_setting(&self) -> bool {
+        match self {
+            StartError::TokenRejected { .. } => true,
+        }
+    }
+}
 
 /// One failed start-up call, described without URL, token or text.
 #[derive(Debug)]
@@ -50,14 +75,14 @@ pub(crate) fn shown_url(url: &Url) -> String {
 }
 
 /// Runs `attempt` (`what` names the call) until it succeeds; `Ok(None)` when
-/// `stop` came first. A rejected token is [`RunError::TelegramToken`].
+/// `stop` came first. A rejected token is [`StartError::TokenRejected`].
 pub(crate) async fn with_backoff<T, E, F, Fut>(
     api_url: &Url,
     what: &str,
     stop: &Stop,
     metrics: &Metrics,
     mut attempt: F,
-) -> Result<Option<T>, RunError>
+) -> Result<Option<T>, StartError>
 where
     E: Into<Failure>,
     F: FnMut() -> Fut,
@@ -83,10 +108,10 @@ where
         };
         metrics.telegram_error(failure.label);
         if failure.token_rejected {
-            return Err(RunError::TelegramToken(format!(
-                "{}; Bot API at {url}",
-                failure.description
-            )));
+            return Err(StartError::TokenRejected {
+                description: failure.description,
+                url,
+            });
         }
         let wait = backoff.next_wait();
         tracing::warn!(

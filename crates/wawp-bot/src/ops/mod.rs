@@ -52,6 +52,7 @@ pub use recorder::{
     TELEGRAM_REACHABLE, WAWP_DURATION, WAWP_ERRORS, WEBHOOK_REJECTED,
 };
 pub use server::{OpsServer, router};
+pub use wiring::OpsError;
 
 /// Refuses a `--metrics-listen` address that shares its port with the public
 /// webhook listener (`--listen`): health details and metrics must not be

@@ -14,9 +14,30 @@ use teloxide::types::{Update, UpdateKind};
 
 use super::{CommandLabel, DbProbe, Metrics, OpsServer, OutcomeLabel, Readiness};
 use crate::config::Config;
-use crate::error::RunError;
 use crate::stop::Stop;
 use crate::store::{Outcome, Store};
+
+/// Why the ops server (`--metrics-listen`) cannot start: a setting to fix
+/// (exit 2). One line.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpsError {
+    /// The address is the public webhook address ([`super::check_not_public`]).
+    #[error("{0}")]
+    Public(String),
+    /// The address cannot be bound (the error names it).
+    #[error(transparent)]
+    Bind(std::io::Error),
+}
+
+impl OpsError {
+    /// Whether a setting must be fixed: every case.
+    pub fn is_setting(&self) -> bool {
+        match self {
+            OpsError::Public(_) | OpsError::Bind(_) => true,
+        }
+    }
+}
 
 /// What came of one update's command, noted by the handlers (the last note
 /// wins). Cheap to clone: the clones share the slot.
@@ -89,22 +110,20 @@ pub(crate) async fn start(
     config: &Config,
     store: &Store,
     stop: &Stop,
-) -> Result<(Metrics, Readiness, Option<tokio::task::JoinHandle<()>>), RunError> {
+) -> Result<(Metrics, Readiness, Option<tokio::task::JoinHandle<()>>), OpsError> {
     let Some(addr) = config.metrics_listen else {
         let readiness = Readiness::new(Metrics::disabled(), DbProbe::new(|| async { Ok(()) }));
         return Ok((Metrics::disabled(), readiness, None));
     };
     super::check_not_public(addr, config.webhook.as_ref().map(|hook| hook.listen))
-        .map_err(RunError::Setting)?;
+        .map_err(OpsError::Public)?;
     if !addr.ip().is_loopback() {
         tracing::warn!(
             %addr,
             "--metrics-listen is not a loopback address: anyone who can reach it sees /healthz, /readyz (which check fails and why) and /metrics (command counts by outcome, error kinds, version, process memory and CPU); prefer 127.0.0.1 or firewall the port"
         );
     }
-    let server = OpsServer::bind(addr)
-        .await
-        .map_err(|err| RunError::Setting(err.to_string()))?;
+    let server = OpsServer::bind(addr).await.map_err(OpsError::Bind)?;
     let metrics = Metrics::new();
     let db = DbProbe::new({
         let store = store.clone();

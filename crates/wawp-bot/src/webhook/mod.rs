@@ -48,6 +48,7 @@ pub use listener::WebhookListener;
 pub use register::{RegisterError, RegisterOptions, register};
 pub use router::SECRET_HEADER;
 pub use secret::{InvalidSecret, MAX_SECRET_LEN, WebhookSecret};
+pub use serve::ServeError;
 
 /// The default largest update body accepted, in bytes.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;

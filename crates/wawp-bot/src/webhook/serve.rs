@@ -5,17 +5,50 @@
 //! others or the restart, and the webhook is left in place for the other
 //! replicas.
 
+use std::net::SocketAddr;
+
 use secrecy::ExposeSecret;
 use teloxide::prelude::*;
 use teloxide::types::AllowedUpdate;
 use tokio_util::sync::CancellationToken;
 
-use super::{ClaimFailed, Claimed, RegisterOptions, Webhook, WebhookSecret};
+use super::{ClaimFailed, Claimed, InvalidSecret, RegisterOptions, Webhook, WebhookSecret};
 use crate::config::WebhookSettings;
-use crate::error::RunError;
 use crate::inbox::Receiver;
 use crate::ops::Metrics;
+use crate::startup::StartError;
 use crate::stop::Stop;
+
+/// Why webhook mode could not start. One line without the secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// `WAWP_BOT_WEBHOOK_SECRET` cannot be used (a setting to fix).
+    #[error(transparent)]
+    Secret(#[from] InvalidSecret),
+    /// `--listen` cannot be bound (a setting to fix).
+    #[error("cannot listen on {addr} for --listen: {source}")]
+    Listen {
+        /// The `--listen` address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// `setWebhook` stopped: Telegram refused the bot token.
+    #[error(transparent)]
+    Register(#[from] StartError),
+}
+
+impl ServeError {
+    /// Whether a setting must be fixed (retrying cannot help): every case
+    /// today.
+    pub fn is_setting(&self) -> bool {
+        match self {
+            ServeError::Secret(_) | ServeError::Listen { .. } => true,
+            ServeError::Register(err) => err.is_setting(),
+        }
+    }
+}
 
 /// What webhook mode needs from the app.
 pub(crate) struct Mode<'a> {
@@ -34,9 +67,8 @@ pub(crate) struct Mode<'a> {
 
 /// Serves the webhook until `stop`, writing each update to the inbox before
 /// it is answered 200.
-pub(crate) async fn run(mode: Mode<'_>, stop: &Stop) -> Result<(), RunError> {
-    let secret = WebhookSecret::parse(mode.hook.secret.expose_secret())
-        .map_err(|err| RunError::Setting(err.to_string()))?;
+pub(crate) async fn run(mode: Mode<'_>, stop: &Stop) -> Result<(), ServeError> {
+    let secret = WebhookSecret::parse(mode.hook.secret.expose_secret())?;
     let claim = {
         let inbox = mode.inbox.clone();
         move |update: &Update| {
@@ -59,11 +91,9 @@ pub(crate) async fn run(mode: Mode<'_>, stop: &Stop) -> Result<(), RunError> {
     // Listen before `setWebhook`, so Telegram's first delivery finds us.
     let tcp = tokio::net::TcpListener::bind(mode.hook.listen)
         .await
-        .map_err(|err| {
-            RunError::Setting(format!(
-                "cannot listen on {} for --listen: {err}",
-                mode.hook.listen
-            ))
+        .map_err(|source| ServeError::Listen {
+            addr: mode.hook.listen,
+            source,
         })?;
     // Timeouts and a connection cap: idle sockets cannot shut Telegram out.
     let limits = crate::accept::Limits::default();
@@ -89,7 +119,7 @@ pub(crate) async fn run(mode: Mode<'_>, stop: &Stop) -> Result<(), RunError> {
         Err(err) => {
             server.abort();
             alive.abort();
-            return Err(err);
+            return Err(err.into());
         }
     };
     let heartbeat = (mode.heartbeat && registered.is_some()).then(|| {
