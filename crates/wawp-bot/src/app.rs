@@ -55,7 +55,6 @@ pub async fn run_with(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    let stop = Stop::on(shutdown);
     let target = config.store.clone();
     let db = Db::open_as(&target, config.runs())
         .await
@@ -64,6 +63,18 @@ pub async fn run_with(
             source,
         })?
         .with_clock(options.clock.clone());
+    let stop = if config.console {
+        // Every line typed is in the inbox once the console sees it
+        // confirmed: let the workers and the sender finish them before the
+        // stop, so the session prints every answer.
+        let (db, bot_id, within) = (db.clone(), config.bot_id(), config.shutdown_timeout);
+        Stop::on(async move {
+            shutdown.await;
+            drained(&db, bot_id, within).await;
+        })
+    } else {
+        Stop::on(shutdown)
+    };
     prune(&db).await;
     report_pending(&db).await;
 
@@ -297,6 +308,21 @@ async fn report_pending(db: &Db) {
         ),
         Err(err) => tracing::warn!(error = %err, "cannot look for audit rows left pending"),
     }
+}
+
+/// Waits (at most `within`) until the inbox has no open row and the outbox
+/// no queued reply for `bot_id`.
+async fn drained(db: &Db, bot_id: u64, within: Duration) {
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
+        let inbox = db.inbox_backlog(bot_id).await;
+        let outbox = db.outbox_queued(bot_id).await;
+        if matches!((inbox, outbox), (Ok(0), Ok(0))) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tracing::warn!("stopping with console lines not yet answered");
 }
 
 async fn prune(db: &Db) {
