@@ -90,8 +90,15 @@ pub(super) async fn send(ctx: Ctx, msg: Message, update: Update, args: SendArgs)
         }
         Err(error) => {
             tracing::warn!(user_id = who.id, recipient = %args.phone, kind = error.kind().as_str(), error = %crate::server_text::clean_to(&error.to_string(), crate::server_text::MAX_MESSAGE_CHARS), "OTP send failed");
+            // The request may have reached Wawp: the row says `unknown`
+            // (like a command taken over after its call started), not
+            // `failed`, so nobody reads it as "nothing was sent".
+            let outcome = match error {
+                wawp::Error::OutcomeUnknown { .. } => Outcome::Unknown,
+                _ => Outcome::Failed,
+            };
             Finish {
-                outcome: Outcome::Failed,
+                outcome,
                 job_id: None,
                 error_kind: Some(error.kind().as_str().to_owned()),
                 text: reply::wawp_error(Call::Send, &args.phone, error),

@@ -72,24 +72,31 @@ async fn wawp_unreachable_is_reported_and_the_bot_keeps_serving() {
     assert_eq!(col(&rows[0], "error_kind"), Some("connection"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wawp_503_is_reported_and_the_bot_keeps_serving() {
+/// A bot whose Wawp answers every request with `status` and an HTML body.
+async fn bot_with_wawp_answering(
+    status: u16,
+) -> (FakeTelegram, MockServer, TestBot, tempfile::TempDir) {
     let telegram = FakeTelegram::start().await;
     let server = MockServer::start().await;
     Mock::given(any())
-        .respond_with(ResponseTemplate::new(503).set_body_string("<html>upstream down</html>"))
+        .respond_with(ResponseTemplate::new(status).set_body_string("<html>upstream down</html>"))
         .mount(&server)
         .await;
     let (dir, db) = temp_db();
     let bot = TestBot::start(&telegram, config(&telegram, &server.uri(), db)).await;
+    (telegram, server, bot, dir)
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wawp_500_is_reported_and_the_bot_keeps_serving() {
+    let (telegram, server, bot, dir) = bot_with_wawp_answering(500).await;
     let reply = telegram
         .ask(private_message(ADMIN, &format!("/send {PHONE}")))
         .await;
     assert!(
         reply
             .text
-            .starts_with("⚠️ Wawp is having trouble (HTTP 503). A code may have been sent to"),
+            .starts_with("⚠️ Wawp is having trouble (HTTP 500)."),
         "{}",
         reply.text
     );
@@ -104,10 +111,47 @@ async fn wawp_503_is_reported_and_the_bot_keeps_serving() {
     assert!(reply.text.contains("You are an admin"));
     bot.stop().await;
     let rows = audit_rows(&bot_db(&dir));
-    // A 503 on send may come from a proxy after Wawp took the request: the
-    // outcome is unknown (wawp's `Error::OutcomeUnknown`), and the admin is
-    // told a code may have been sent.
-    assert_eq!(col(&rows[0], "error_kind"), Some("outcome_unknown"));
+    assert_eq!(col(&rows[0], "error_kind"), Some("server"));
+}
+
+/// A 503 on send may come from a proxy after Wawp took the request: the
+/// outcome is unknown, the send is not tried again, and the admin is told to
+/// check /history rather than that nothing was sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wawp_503_on_send_is_an_unknown_outcome_and_the_bot_keeps_serving() {
+    let (telegram, server, bot, dir) = bot_with_wawp_answering(503).await;
+    let reply = telegram
+        .ask(private_message(ADMIN, &format!("/send {PHONE}")))
+        .await;
+    assert!(
+        reply.text.contains("A code may have been sent")
+            && reply.text.contains("check /history")
+            && reply.text.contains("before sending again"),
+        "{}",
+        reply.text
+    );
+    assert!(!reply.text.contains("Nothing was sent"), "{}", reply.text);
+    // Never retried: a second try could send a second code.
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1);
+
+    let reply = telegram.ask(private_message(ADMIN, "/history")).await;
+    assert!(
+        reply.text.contains("<b>outcome unknown</b>"),
+        "{}",
+        reply.text
+    );
+    let reply = telegram.ask(private_message(ADMIN, "/whoami")).await;
+    assert!(reply.text.contains("You are an admin"));
+    bot.stop().await;
+    let rows = audit_rows(&bot_db(&dir));
+    let send = rows
+        .iter()
+        .find(|row| col(row, "action") == Some("send"))
+        .expect("the send's row");
+    assert_eq!(col(send, "outcome"), Some("unknown"));
+    assert_eq!(col(send, "error_kind"), Some("outcome_unknown"));
+    assert_eq!(col(send, "reply_delivered"), Some("1"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
