@@ -167,12 +167,19 @@ async fn three_webhook_replicas_send_once_keep_limits_exact_and_answer_everythin
     let sent = telegram.sent();
     assert_eq!(sent.len(), total, "every command answered exactly once");
     let expected_sends = (ADMINS * u64::from(LIMIT)) as usize;
+    let rows = all_rows(&url).await;
+    // What the rows say, should the counts below not hold.
+    let mut outcomes = std::collections::BTreeMap::new();
+    for row in &rows {
+        *outcomes
+            .entry((row.outcome.clone(), row.error_kind.clone()))
+            .or_insert(0) += 1;
+    }
     assert_eq!(
         wawp.requests(),
         expected_sends,
-        "no duplicate send, limits exact"
+        "no duplicate send, limits exact; rows by outcome: {outcomes:?}"
     );
-    let rows = all_rows(&url).await;
     assert_eq!(rows.len(), total, "one audit row per command");
     let mut updates: Vec<_> = rows.iter().map(|r| r.update_id).collect();
     updates.sort();
