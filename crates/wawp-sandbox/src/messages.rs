@@ -43,7 +43,9 @@ pub(crate) fn format_rfc3339(time: SystemTime) -> String {
     const LAST_MS: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
     let ms = time
         .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+        .map_or(0, |since| {
+            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+        })
         .min(LAST_MS);
     DateTime::<Utc>::from_timestamp_millis(ms)
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
