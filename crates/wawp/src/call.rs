@@ -43,7 +43,7 @@ where
     let started = Instant::now();
     // The policy caps its deadline; `checked_add` keeps even a clock near
     // its own end from panicking.
-    let deadline = started.checked_add(policy.total_time()).unwrap_or(started);
+    let deadline = started.checked_add(policy.deadline()).unwrap_or(started);
     let mut attempts = 0u32;
     let result = async {
         loop {
@@ -58,7 +58,7 @@ where
             } else {
                 tokio::time::timeout(remaining, attempt())
                     .await
-                    .unwrap_or_else(|_| Err(Error::Timeout.into()))
+                    .unwrap_or_else(|_| Err(Error::Timeout { cause: None }.into()))
             };
             let failure = match outcome {
                 Ok(done) => return Ok(done),

@@ -218,7 +218,7 @@ async fn attempt(
             recorded(call.send()).await
         }
     };
-    let parse = |bytes: &[u8]| serde_json::from_slice::<VerifyOtpResponse>(bytes).ok();
+    let parse = |bytes: &[u8]| serde_json::from_slice::<VerifyOtpResponse>(bytes);
     let scrub = |text: Option<String>| text.map(|t| truncate(redactor.scrub(&t)));
     match response::read(result, &record, redactor, parse).await? {
         Answer::Success(status, body) => Ok((

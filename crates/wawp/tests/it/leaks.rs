@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::common::*;
 use serde_json::json;
-use wawp::{Error, Transport};
+use wawp::{Error, client::Transport};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
