@@ -115,8 +115,8 @@ async fn run(req: SendOtp<'_>) -> Result<SentOtp, Error> {
     let span = tracing::info_span!(
         "wawp.send_otp",
         recipient = %req.phone,
-        operation = "send_otp",
-        transport = inner.transport.as_str(),
+        operation = %"send_otp",
+        transport = %inner.transport.as_str(),
         status = Empty,
         latency_ms = Empty,
         attempts = Empty,

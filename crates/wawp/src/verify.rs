@@ -155,8 +155,8 @@ async fn run(req: VerifyOtp<'_>) -> Result<VerifyOutcome, Error> {
     let span = tracing::info_span!(
         "wawp.verify_otp",
         recipient = %req.phone,
-        operation = "verify_otp",
-        transport = inner.transport.as_str(),
+        operation = %"verify_otp",
+        transport = %inner.transport.as_str(),
         status = Empty,
         latency_ms = Empty,
         attempts = Empty,
