@@ -54,20 +54,26 @@ fn may_hold_token(bytes: &[u8], token: &str) -> Option<bool> {
     if !token.is_ascii() {
         return None;
     }
-    let token: Vec<u8> = token
-        .bytes()
-        .filter(u8::is_ascii_alphanumeric)
-        .map(|b| b.to_ascii_lowercase())
-        .collect();
+    // Sized once: a filtered `collect` grows one byte at a time.
+    let mut token_letters = Vec::with_capacity(token.len());
+    token_letters.extend(
+        token
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase()),
+    );
+    let token = token_letters;
     if token.len() < 4 {
         return Some(false);
     }
     let width = TOKEN_WINDOW.min(token.len());
-    let letters: Vec<u8> = bytes
-        .iter()
-        .filter(|b| b.is_ascii_alphanumeric())
-        .map(u8::to_ascii_lowercase)
-        .collect();
+    let mut letters = Vec::with_capacity(bytes.len());
+    letters.extend(
+        bytes
+            .iter()
+            .filter(|b| b.is_ascii_alphanumeric())
+            .map(u8::to_ascii_lowercase),
+    );
     // The first letters are compared before the windows (most differ there).
     Some(letters.windows(width).any(|w| {
         token
