@@ -19,8 +19,8 @@ const CHAT_ID: &str = "201234567890";
 /// request costs, so that the ratios show the layers, not the settings.
 fn http(builder: reqwest::ClientBuilder) -> reqwest::Client {
     builder
-        .timeout(wawp::DEFAULT_TIMEOUT)
-        .connect_timeout(wawp::DEFAULT_CONNECT_TIMEOUT)
+        .timeout(wawp::client::DEFAULT_TIMEOUT)
+        .connect_timeout(wawp::client::DEFAULT_CONNECT_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("a reqwest client")

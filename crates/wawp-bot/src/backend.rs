@@ -39,7 +39,7 @@ pub struct Backend {
 pub enum BackendError {
     /// The client rejected its settings.
     #[error("the Wawp settings are invalid: {0}")]
-    Client(#[from] wawp::BuildError),
+    Client(#[from] wawp::error::BuildError),
     /// The sandbox could not start.
     #[error("cannot start the sandbox: {0}")]
     Sandbox(#[from] std::io::Error),

@@ -98,7 +98,7 @@ pub enum ArgError {
     Missing,
     /// The phone number is not usable.
     #[error("{0}")]
-    Phone(#[from] wawp::InvalidPhone),
+    Phone(#[from] wawp::phone::InvalidPhone),
     /// Not a language code at all. The word is not repeated: it may be a
     /// phone number (or anything else) typed in the wrong place.
     #[error(
@@ -111,7 +111,7 @@ pub enum ArgError {
     /// The footer cannot be sent (too long, control or bidi characters,
     /// only invisible marks); the message says which, never the text.
     #[error("{0}")]
-    Footer(#[from] wawp::InvalidFooter),
+    Footer(#[from] wawp::footer::InvalidFooter),
     /// The code is not 6 digits.
     #[error("the code is the 6 digits from the WhatsApp message")]
     Code,
@@ -330,7 +330,7 @@ mod tests {
         );
         let long = format!(
             "+201234567890 en {}",
-            "x".repeat(wawp::MAX_FOOTER_CHARS + 1)
+            "x".repeat(wawp::footer::MAX_FOOTER_CHARS + 1)
         );
         let err = parse_send(&long).unwrap_err();
         assert!(matches!(err, ArgError::Footer(_)), "{err:?}");

@@ -281,7 +281,7 @@ pub fn wawp_error(call: Call, recipient: &wawp::PhoneNumber, error: &wawp::Error
                 Call::Verify => format!("{what} The code was not confirmed. Try again."),
             }
         }
-        E::Timeout => match call {
+        E::Timeout { .. } => match call {
             Call::Send => {
                 "⌛ Wawp did not answer in time. The code may or may not have been sent: \
                  check with the customer before sending again."
@@ -294,7 +294,7 @@ pub fn wawp_error(call: Call, recipient: &wawp::PhoneNumber, error: &wawp::Error
         E::Connection { .. } => {
             "📡 Cannot reach Wawp right now. Nothing was sent; try again shortly.".to_owned()
         }
-        E::UnparseableBody { status } => format!(
+        E::UnparseableBody { status, .. } => format!(
             "⚠️ Wawp answered (HTTP {status}) with something the bot cannot read. \
              Check /history and try again later."
         ),

@@ -121,8 +121,14 @@ mod tests {
                 },
                 UNKNOWN,
             ),
-            (Error::Timeout, UNKNOWN),
-            (Error::UnparseableBody { status: 200 }, UNKNOWN),
+            (Error::Timeout { cause: None }, UNKNOWN),
+            (
+                Error::UnparseableBody {
+                    status: 200,
+                    cause: None,
+                },
+                UNKNOWN,
+            ),
             (Error::BodyTooLarge { status: 200 }, UNKNOWN),
             (
                 Error::Connection {

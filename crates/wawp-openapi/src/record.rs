@@ -13,7 +13,8 @@ tokio::task_local! {
 }
 
 /// What the transport saw of the last answer of a call run in
-/// [`recorded`]: its status and headers, whether the body cap was hit.
+/// [`recorded`]: its status, its headers unless it was a success, whether
+/// the body cap was hit.
 #[derive(Clone, Debug, Default)]
 pub struct Record {
     status: Option<StatusCode>,
@@ -28,7 +29,9 @@ impl Record {
         self.status
     }
 
-    /// The answer's headers (empty when no answer arrived).
+    /// The headers of an answer that was not a success (not 2xx), the ones
+    /// a refusal is read from; empty for a success and when no answer
+    /// arrived.
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
@@ -44,7 +47,7 @@ impl Record {
 /// returns its output with the [`Record`] of the last answer it received.
 ///
 /// The record lives in the calling task for the duration of `call` and costs
-/// no allocation beyond a copy of the answer's headers. Calls made outside
+/// no allocation beyond a copy of a refusal's headers. Calls made outside
 /// any `recorded` scope are capped all the same and record nothing; in
 /// nested scopes the innermost one gets the record.
 pub async fn recorded<F: IntoFuture>(call: F) -> (F::Output, Record) {
@@ -63,7 +66,13 @@ pub(crate) fn answer(status: StatusCode, headers: &HeaderMap, too_large: bool) {
     let _outside = CURRENT.try_with(|record| {
         let mut record = record.borrow_mut();
         record.status = Some(status);
-        record.headers.clone_from(headers);
+        // Only a refusal's headers are read (`Retry-After`): copying a
+        // success's would cost every call for nothing.
+        if status.is_success() {
+            record.headers.clear();
+        } else {
+            record.headers.clone_from(headers);
+        }
         record.body_too_large = too_large;
     });
 }

@@ -105,3 +105,30 @@ async fn a_call_outside_recorded_works_and_leaves_no_trace() {
     let (_, record) = recorded(async {}).await;
     assert_eq!(record.status(), None);
 }
+
+/// A success's headers are not copied (nobody reads them; every call would
+/// pay): the record keeps its status only.
+#[tokio::test]
+async fn a_success_is_recorded_without_its_headers() {
+    let server = MockServer::start().await;
+    Mock::given(query_param("chatId", "201234500002"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-call", "2")
+                .set_body_raw("not json", "text/plain"),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::new(&server.uri(), Settings::default());
+    let (result, record) = recorded(
+        client
+            .send_otp_query()
+            .instance_id("inst-1")
+            .chat_id("201234500002")
+            .send(),
+    )
+    .await;
+    assert!(matches!(result, Err(Error::InvalidResponsePayload(..))));
+    assert_eq!(record.status(), Some(StatusCode::OK));
+    assert!(record.headers().is_empty());
+}

@@ -24,13 +24,13 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// ```
 /// use std::time::Duration;
-/// use wawp::{Client, RetryPolicy, Transport};
+/// use wawp::{Client, RetryPolicy, client::Transport};
 ///
 /// let client = Client::builder()
 ///     .instance_id("MY_INSTANCE")
 ///     .access_token("my-secret-token")
 ///     .timeout(Duration::from_secs(10))
-///     .retry(RetryPolicy::default().max_attempts(2))
+///     .retry(RetryPolicy::default().with_max_attempts(2))
 ///     .build()?;
 /// assert!(!format!("{client:?}").contains("my-secret-token"));
 ///
@@ -41,9 +41,9 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 ///     .base_url("http://api.example.com")
 ///     .build()
 ///     .unwrap_err();
-/// assert!(matches!(err, wawp::BuildError::Config { .. }));
+/// assert!(matches!(err, wawp::error::BuildError::Config { .. }));
 /// # let _ = Transport::Post;
-/// # Ok::<(), wawp::BuildError>(())
+/// # Ok::<(), wawp::error::BuildError>(())
 /// ```
 ///
 /// # Proxies

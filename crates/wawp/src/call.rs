@@ -43,7 +43,7 @@ where
     let started = Instant::now();
     // The policy caps its deadline; `checked_add` keeps even a clock near
     // its own end from panicking.
-    let deadline = started.checked_add(policy.total_time()).unwrap_or(started);
+    let deadline = started.checked_add(policy.deadline()).unwrap_or(started);
     let mut attempts = 0u32;
     let result = async {
         loop {
@@ -58,7 +58,7 @@ where
             } else {
                 tokio::time::timeout(remaining, attempt())
                     .await
-                    .unwrap_or_else(|_| Err(Error::Timeout.into()))
+                    .unwrap_or_else(|_| Err(Error::Timeout { cause: None }.into()))
             };
             let failure = match outcome {
                 Ok(done) => return Ok(done),
@@ -72,7 +72,7 @@ where
             tracing::debug!(
                 attempt = attempts,
                 delay_ms = millis(delay),
-                error = failure.error.kind().as_str(),
+                error = %failure.error.kind().as_str(),
                 "wawp: retrying"
             );
             tokio::time::sleep(delay).await;
@@ -103,10 +103,10 @@ where
             span.in_scope(|| match kind {
                 // The end user's doing: cooldowns and rejected input.
                 ErrorKind::SendCooldown | ErrorKind::Rejected => {
-                    tracing::debug!(error = kind.as_str(), detail = %err, "wawp: call failed");
+                    tracing::debug!(error = %kind.as_str(), detail = %err, "wawp: call failed");
                 }
                 // Problems for whoever operates the service.
-                _ => tracing::warn!(error = kind.as_str(), detail = %err, "wawp: call failed"),
+                _ => tracing::warn!(error = %kind.as_str(), detail = %err, "wawp: call failed"),
             });
             Err(err)
         }
@@ -149,7 +149,9 @@ fn record(
     else {
         return;
     };
-    let error = error.map(ErrorKind::as_str);
+    // Names without anything to escape: written as they are (`%`), not
+    // quoted and escaped as `Debug` would.
+    let error = error.map(|kind| tracing::field::display(kind.as_str()));
     let values: [(&tracing::field::Field, Option<&dyn Value>); 6] = [
         (&f_status, status.as_ref().map(|v| v as &dyn Value)),
         (&f_latency, Some(&latency_ms as &dyn Value)),

@@ -1,13 +1,23 @@
-//! The [`Client`].
+//! The [`Client`], how to build one ([`ClientBuilder`], [`Transport`], the
+//! defaults) and the request builders its calls return ([`SendOtp`],
+//! [`VerifyOtp`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::{
-    BuildError, ClientBuilder, OtpCode, PhoneNumber, RetryPolicy, SendOtp, Transport, VerifyOtp,
+use crate::{BuildError, OtpCode, PhoneNumber, RetryPolicy};
+
+pub use crate::builder::{
+    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
 };
+pub use crate::send::SendOtp;
+pub use crate::transport::Transport;
+pub use crate::verify::VerifyOtp;
+
+/// The largest answer body read, in bytes (64 KiB).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// A Wawp client: credentials, settings and one connection pool.
 ///

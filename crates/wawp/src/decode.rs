@@ -10,11 +10,11 @@ const ROUNDS: usize = 6;
 /// The text with every layer of encoding this module knows undone, up to
 /// [`ROUNDS`] nested layers. Decoded control characters stay in: removing
 /// them is the caller's next step.
-pub(crate) fn decode_all(text: &str) -> String {
-    let mut text = text.to_owned();
+pub(crate) fn decode_all(text: &str) -> Cow<'_, str> {
     if !text.contains(['%', '&', '\\']) {
-        return text;
+        return Cow::Borrowed(text);
     }
+    let mut text = text.to_owned();
     for _ in 0..ROUNDS {
         let next = json_escapes(&html_entities(&percent(&text)));
         if next == text {
@@ -22,7 +22,7 @@ pub(crate) fn decode_all(text: &str) -> String {
         }
         text = next;
     }
-    text
+    Cow::Owned(text)
 }
 
 fn percent(text: &str) -> Cow<'_, str> {

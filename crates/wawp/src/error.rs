@@ -1,7 +1,10 @@
-//! Errors: [`BuildError`] when configuring, [`Error`] when calling.
+//! Errors: [`BuildError`] when configuring, [`Error`] when calling, with
+//! its [`ErrorKind`] and, for network failures, the [`Cause`].
 
 use std::fmt;
 use std::time::Duration;
+
+pub use crate::cause::Cause;
 
 /// A client could not be built: the configuration or the environment is
 /// incomplete or invalid. The message says what to change and never
@@ -99,7 +102,7 @@ pub enum Error {
     ///
     /// This is every send failure after the request may have been written:
     /// HTTP 502, 503 or 504 (a gateway may have forwarded the request; see
-    /// [`crate::RetryPolicy::retry_send_on_unavailable`]), a body over the
+    /// [`crate::RetryPolicy::with_retry_send_on_unavailable`]), a body over the
     /// cap on those statuses, an answer cut short (even a 200), a connection
     /// reset and a timeout. Only a connection that never opened is a
     /// [`Error::Connection`] on send.
@@ -119,7 +122,7 @@ pub enum Error {
         /// removed), also this error's
         /// [`source`](std::error::Error::source).
         #[source]
-        cause: Option<crate::Cause>,
+        cause: Option<Cause>,
     },
 
     /// No complete answer arrived within the attempt's timeout or the
@@ -129,7 +132,14 @@ pub enum Error {
     #[error(
         "the request to Wawp timed out; it may or may not have reached the server (see ClientBuilder::timeout and RetryPolicy::deadline)"
     )]
-    Timeout,
+    Timeout {
+        /// The network library's error when reqwest's own timeout fired
+        /// (its URL removed), also this error's
+        /// [`source`](std::error::Error::source); `None` when the call's
+        /// deadline ended it.
+        #[source]
+        cause: Option<Cause>,
+    },
 
     /// The connection failed (DNS, TCP, TLS, or the connection broke). On
     /// send, only a connection that never opened: nothing was sent.
@@ -140,7 +150,7 @@ pub enum Error {
         /// The network library's error (its URL removed), also this
         /// error's [`source`](std::error::Error::source).
         #[source]
-        cause: Option<crate::Cause>,
+        cause: Option<Cause>,
     },
 
     /// The answer's status was understood but its body was not, e.g. an
@@ -149,10 +159,15 @@ pub enum Error {
     UnparseableBody {
         /// The HTTP status.
         status: u16,
+        /// Where the JSON stopped making sense (never the body's text), also
+        /// this error's [`source`](std::error::Error::source); `None` when
+        /// the JSON was read but a value in it was out of range.
+        #[source]
+        cause: Option<Cause>,
     },
 
     /// The answer's body was larger than the client reads
-    /// ([`crate::MAX_BODY_BYTES`]); reading stopped there.
+    /// ([`MAX_BODY_BYTES`](crate::client::MAX_BODY_BYTES)); reading stopped there.
     #[error(
         "Wawp answered HTTP {status} with a body over {} KiB; reading stopped there",
         crate::MAX_BODY_BYTES / 1024
@@ -201,7 +216,7 @@ impl Error {
             Error::Rejected { .. } => ErrorKind::Rejected,
             Error::Server { .. } => ErrorKind::Server,
             Error::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
-            Error::Timeout => ErrorKind::Timeout,
+            Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Connection { .. } => ErrorKind::Connection,
             Error::UnparseableBody { .. } => ErrorKind::UnparseableBody,
             Error::BodyTooLarge { .. } => ErrorKind::BodyTooLarge,
@@ -225,9 +240,9 @@ impl Error {
             Error::Rejected { status, .. }
             | Error::Server { status, .. }
             | Error::OutcomeUnknown { status, .. }
-            | Error::UnparseableBody { status }
+            | Error::UnparseableBody { status, .. }
             | Error::BodyTooLarge { status } => Some(*status),
-            Error::Timeout | Error::Connection { .. } => None,
+            Error::Timeout { .. } | Error::Connection { .. } => None,
         }
     }
 
@@ -305,95 +320,4 @@ impl fmt::Display for ErrorKind {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kinds_have_the_documented_names() {
-        let cases = [
-            (Error::Unauthorized { message: None }, "unauthorized"),
-            (
-                Error::SendCooldown {
-                    retry_after: Duration::from_secs(1),
-                },
-                "send_cooldown",
-            ),
-            (
-                Error::Rejected {
-                    status: 400,
-                    message: "x".into(),
-                },
-                "rejected",
-            ),
-            (
-                Error::Server {
-                    status: 500,
-                    message: None,
-                },
-                "server",
-            ),
-            (
-                Error::OutcomeUnknown {
-                    status: 502,
-                    message: None,
-                    cause: None,
-                },
-                "outcome_unknown",
-            ),
-            (Error::Timeout, "timeout"),
-            (
-                Error::Connection {
-                    message: "x".into(),
-                    cause: None,
-                },
-                "connection",
-            ),
-            (Error::UnparseableBody { status: 200 }, "unparseable_body"),
-            (Error::BodyTooLarge { status: 200 }, "body_too_large"),
-        ];
-        for (err, name) in cases {
-            assert_eq!(err.kind().as_str(), name, "{err:?}");
-            assert_eq!(err.kind().to_string(), name);
-        }
-    }
-
-    #[test]
-    fn outcome_unknown_says_a_code_may_have_been_sent() {
-        let err = Error::OutcomeUnknown {
-            status: 504,
-            message: None,
-            cause: None,
-        };
-        assert!(
-            err.to_string().contains("a code may have been sent"),
-            "{err}"
-        );
-        assert_eq!(err.status(), Some(504));
-        assert!(!err.is_retryable());
-        let no_answer = Error::OutcomeUnknown {
-            status: 0,
-            message: None,
-            cause: None,
-        };
-        assert_eq!(no_answer.status(), None);
-        let text = no_answer.to_string();
-        assert!(text.contains("no answer came back"), "{text}");
-        assert!(!text.contains("HTTP 0"), "{text}");
-        assert!(!no_answer.is_retryable());
-    }
-
-    #[test]
-    fn cooldown_message_rounds_up_and_tells_how_long() {
-        let err = Error::SendCooldown {
-            retry_after: Duration::from_millis(59_500),
-        };
-        assert!(err.to_string().contains("wait 60 s"), "{err}");
-    }
-
-    #[test]
-    fn errors_are_send_sync_static() {
-        fn assert_bounds<T: std::error::Error + Send + Sync + 'static>() {}
-        assert_bounds::<Error>();
-        assert_bounds::<BuildError>();
-    }
-}
+mod tests;

@@ -36,12 +36,7 @@ impl Failure {
             return self;
         }
         let error = match self.error {
-            Error::Timeout => Error::OutcomeUnknown {
-                status: self.answered.unwrap_or(0),
-                message: None,
-                cause: None,
-            },
-            Error::Connection { cause, .. } => Error::OutcomeUnknown {
+            Error::Timeout { cause } | Error::Connection { cause, .. } => Error::OutcomeUnknown {
                 status: self.answered.unwrap_or(0),
                 message: None,
                 cause,

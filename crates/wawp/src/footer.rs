@@ -27,7 +27,7 @@ pub const MAX_FOOTER_CHARS: usize = 200;
 ///   outside the Basic Multilingual Plane counts 2.
 ///
 /// ```
-/// use wawp::{Footer, FooterReason};
+/// use wawp::{Footer, footer::FooterReason};
 ///
 /// let footer: Footer = "Acme Inc.".parse().unwrap();
 /// assert_eq!(footer.as_str(), "Acme Inc.");

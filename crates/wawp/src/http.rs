@@ -81,7 +81,7 @@ pub(crate) fn parse_base_url(raw: &str) -> Result<(String, bool), BuildError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::DEFAULT_BASE_URL;
+    use crate::client::DEFAULT_BASE_URL;
 
     use crate::test_support::{builder, config_message};
 

@@ -149,7 +149,7 @@ pub struct InvalidLang {
 }
 
 /// The documented codes, comma-separated, for messages.
-pub fn documented_codes() -> String {
+fn documented_codes() -> String {
     Lang::DOCUMENTED
         .iter()
         .map(Lang::as_str)

@@ -4,7 +4,7 @@
 //! [Wawp](https://wawp.net) API.
 //!
 //! - **Types that cannot be wrong**: recipients are [`PhoneNumber`]s (E.164,
-//!   checked with libphonenumber), codes are [`OtpCode`]s, footers are
+//!   checked with libphonenumber by default), codes are [`OtpCode`]s, footers are
 //!   [`Footer`]s, languages are [`Lang`]s. Parse them where the input
 //!   arrives; a call never fails on bad input.
 //! - **Typed answers**: a verify gives a [`VerifyOutcome`] (verified, wrong
@@ -17,32 +17,29 @@
 //!
 //! # Example
 //!
+//! `examples/quickstart.rs`: `main` reports a failure with its `Display`
+//! text and `source()` chain (a `main` returning `Result` would print
+//! `Debug`).
+//!
 //! ```no_run
-//! use wawp::{Client, Lang, OtpCode, PhoneNumber, VerifyOutcome};
+#![doc = include_str!("../examples/quickstart.rs")]
+//! ```
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! // WAWP_INSTANCE_ID and WAWP_ACCESS_TOKEN (WAWP_BASE_URL optional).
-//! let client = Client::from_env()?;
-//! let phone: PhoneNumber = "+20 123 456 7890".parse()?;
+//! Other settings: a footer, the language, retries:
 //!
-//! let sent = client
-//!     .send_otp(&phone)
-//!     .lang(Lang::Ar)
-//!     .footer("Acme Inc.".parse()?)
-//!     .await?;
-//! println!("code sent to {phone}, valid for {:?}", sent.expires_in);
+//! ```no_run
+//! use std::time::Duration;
+//! use wawp::{Client, Lang, RetryPolicy};
 //!
-//! // Later, with the 6 digits the user typed:
-//! let code: OtpCode = "123456".parse()?;
-//! match client.verify_otp(&phone, &code).await? {
-//!     VerifyOutcome::Verified(_) => println!("verified"),
-//!     VerifyOutcome::WrongCode { attempts_left, .. } => {
-//!         println!("wrong code, {attempts_left:?} attempts left")
-//!     }
-//!     VerifyOutcome::NoActiveCode { .. } => println!("expired: send a new code"),
-//!     VerifyOutcome::LockedOut { retry_after, .. } => println!("locked for {retry_after:?}"),
-//!     other => println!("not verified: {other:?}"),
-//! }
+//! # fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::builder()
+//!     .instance_id("your-instance")
+//!     .access_token("your-token")
+//!     .retry(RetryPolicy::default().with_deadline(Duration::from_secs(10)))
+//!     .build()?;
+//! let phone = "+201234567890".parse()?;
+//! let request = client.send_otp(&phone).lang(Lang::Fr).footer("Acme Inc.".parse()?);
+//! # drop(request);
 //! # Ok(())
 //! # }
 //! ```
@@ -66,11 +63,11 @@
 //! - **Retries**: only a connection that never opened (send and verify)
 //!   is retried, so a retry never sends a second code or spends a verify
 //!   attempt; a 503 on send only if you opt in with
-//!   [`RetryPolicy::retry_send_on_unavailable`]. Any send failure after the
+//!   [`RetryPolicy::with_retry_send_on_unavailable`]. Any send failure after the
 //!   request may have been written (a cut body, a reset, a timeout,
 //!   502/503/504) is [`Error::OutcomeUnknown`], never
 //!   [`Error::is_retryable`]. Every call ends by its
-//!   [`RetryPolicy::deadline`] (at most [`MAX_DEADLINE`]; configuration
+//!   [`RetryPolicy::deadline`] (at most [`MAX_DEADLINE`](retry::MAX_DEADLINE); configuration
 //!   never panics); a 429's `Retry-After` is kept within 1 s and 1 hour.
 //!
 //! **Server text is data.** Everything the server says (error bodies,
@@ -109,27 +106,43 @@
 //! | `rustls-ring` | yes | TLS with rustls and the *ring* provider (as teloxide uses) |
 //! | `rustls-aws-lc` | no | rustls with aws-lc-rs instead (wins if both are on) |
 //! | `serde` | no | `Serialize`/`Deserialize` for the public data types |
+//! | `phonenumber` | yes | real per-region validation of [`PhoneNumber`] (libphonenumber); without it, the E.164 shape only (weaker; 101 crates in a one-line consumer's tree instead of 130) |
 //! | `raw` | no | `Client::raw`, the re-export `wawp::wawp_openapi` and `ClientBuilder::with_reqwest_client`: the generated API, **outside this crate's semver promise** |
 //!
 //! The provider is handed to reqwest per client, never installed as the
 //! process-wide default.
 
-mod builder;
+//! # Contents
+//!
+//! The types most calls need are at the root; the rest lives in the
+//! module named after what it is about:
+//!
+//! | module | what |
+//! |---|---|
+//! | [`client`] | [`Client`], [`ClientBuilder`], the request builders, [`Transport`], defaults and the body cap |
+//! | [`phone`] | [`PhoneNumber`] and why a number is refused |
+//! | [`code`] | [`OtpCode`] and why a code is refused |
+//! | [`footer`] | [`Footer`], its length limit and why a footer is refused |
+//! | [`lang`] | [`Lang`], codes outside the documented list |
+//! | [`outcome`] | what a call gives back: [`SentOtp`], [`VerifiedOtp`], [`VerifyOutcome`] |
+//! | [`error`] | [`Error`], [`ErrorKind`], [`BuildError`], the network [`Cause`] |
+//! | [`retry`] | [`RetryPolicy`] and its limits |
 
+mod builder;
 mod call;
 mod cause;
 mod chars;
-mod client;
-mod code;
+pub mod client;
+pub mod code;
 mod decode;
-mod error;
+pub mod error;
 mod failure;
-mod footer;
+pub mod footer;
 mod http;
-mod lang;
-mod phone;
+pub mod lang;
+pub mod phone;
 mod response;
-mod retry;
+pub mod retry;
 mod send;
 #[cfg(feature = "serde")]
 mod serde_impls;
@@ -141,22 +154,28 @@ mod transport;
 mod untrusted;
 mod verify;
 
-pub use builder::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-pub use cause::Cause;
-pub use client::Client;
-pub use code::{InvalidCode, OtpCode};
-pub use error::{BuildError, Error, ErrorKind};
-pub use footer::{Footer, FooterReason, InvalidFooter, MAX_FOOTER_CHARS};
-pub use lang::{InvalidLang, Lang, OtherLang, documented_codes};
-pub use phone::{InvalidPhone, PhoneNumber, PhoneReason};
-pub use retry::{DEFAULT_DEADLINE, MAX_DEADLINE, RetryPolicy};
-pub use send::{SendOtp, SentOtp};
-pub use transport::Transport;
-pub use verify::{VerifiedOtp, VerifyOtp, VerifyOutcome};
+/// What a call gives back: [`SentOtp`] for a send, [`VerifyOutcome`] (with
+/// [`VerifiedOtp`] when the code was right) for a verify.
+pub mod outcome {
+    pub use crate::send::SentOtp;
+    pub use crate::verify::{VerifiedOtp, VerifyOutcome};
+}
+
+pub use client::{Client, ClientBuilder};
+pub use code::OtpCode;
+pub use error::{Error, ErrorKind};
+pub use footer::Footer;
+pub use lang::Lang;
+pub use outcome::{SentOtp, VerifiedOtp, VerifyOutcome};
+pub use phone::PhoneNumber;
+pub use retry::RetryPolicy;
 /// The generated low-level client, as returned by `Client::raw`. Outside
 /// this crate's semver promise.
 #[cfg(feature = "raw")]
 pub use wawp_openapi;
 
-/// The largest answer body read, in bytes (64 KiB).
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+// Inside the crate, the secondary items by their short names too.
+pub(crate) use cause::Cause;
+pub(crate) use client::MAX_BODY_BYTES;
+pub(crate) use error::BuildError;
+pub(crate) use transport::Transport;

@@ -1,13 +1,18 @@
 //! Recipient phone numbers.
 
+mod check;
+
 use std::fmt;
 use std::str::FromStr;
 
 /// A validated phone number, stored in E.164 form (`+201234567890`).
 ///
-/// Parsing uses libphonenumber's metadata (through the `phonenumber` crate):
-/// the number must carry its country code (`+20…` or `0020…`) and be a valid
-/// number for that country. Spaces, dashes, dots and brackets are allowed.
+/// With the `phonenumber` feature (default), parsing uses libphonenumber's
+/// metadata: the number must carry its country code (`+20…` or `0020…`) and
+/// be a valid number for that country. Without it, only the E.164 shape is
+/// checked (`+`, a country code not starting with 0, 7 to 15 digits): weaker,
+/// a well-shaped number no operator uses passes. Spaces, dashes, dots and
+/// brackets are allowed.
 ///
 /// E.164 numbers have 7 to 15 digits, country code included (a valid
 /// 7-digit number such as Niue's `+683 4002` is accepted).
@@ -97,16 +102,12 @@ impl FromStr for PhoneNumber {
         } else {
             return Err(err(PhoneReason::NoCountryCode));
         };
-        let parsed =
-            phonenumber::parse(None, &international).map_err(|_| err(PhoneReason::Unparseable))?;
-        if !parsed.is_valid() {
-            return Err(err(PhoneReason::NotValid));
-        }
-        let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
+        let checked = check::check(&international).map_err(err)?;
+        let e164 = checked.e164;
         if !E164_DIGITS.contains(&(e164.len() - 1)) {
             return Err(err(PhoneReason::NotValid));
         }
-        let country_code = parsed.code().value();
+        let country_code = checked.country_code;
         let cc_len = u8::try_from(country_code.to_string().len()).unwrap_or(3);
         Ok(PhoneNumber {
             e164,
@@ -149,9 +150,11 @@ pub enum PhoneReason {
     Characters,
     /// No `+` or `00` country prefix.
     NoCountryCode,
-    /// libphonenumber could not read it.
+    /// libphonenumber could not read it (without the `phonenumber`
+    /// feature: no digits, a second `+`, or a country code starting with 0).
     Unparseable,
-    /// It parses but is not a valid number for its country.
+    /// It parses but is not a valid number for its country (without the
+    /// `phonenumber` feature: not 7 to 15 digits).
     NotValid,
 }
 
@@ -257,5 +260,40 @@ mod tests {
             assert_eq!(err.reason(), reason, "{input:?}");
             assert!(err.to_string().starts_with("invalid phone number: "));
         }
+    }
+
+    /// A well-shaped number that is not valid for its country: refused with
+    /// per-region validation, accepted by the shape check (its documented
+    /// weakness).
+    #[test]
+    fn per_region_validation_depends_on_the_feature() {
+        let shaped_but_unused = "+20 1234567".parse::<PhoneNumber>();
+        if cfg!(feature = "phonenumber") {
+            assert_eq!(
+                shaped_but_unused.unwrap_err().reason(),
+                PhoneReason::NotValid
+            );
+        } else {
+            let phone = shaped_but_unused.unwrap();
+            assert_eq!((phone.e164(), phone.country_code()), ("+201234567", 20));
+            assert_eq!(phone.to_string(), "+20•••••567");
+        }
+    }
+
+    #[cfg(not(feature = "phonenumber"))]
+    #[test]
+    fn shape_check_refuses_what_is_not_e164() {
+        for (input, reason) in [
+            ("+0 123 456 7890", PhoneReason::Unparseable),
+            ("+20+1234567890", PhoneReason::Unparseable),
+            ("+- ()", PhoneReason::Unparseable),
+            ("+123456", PhoneReason::NotValid),
+            ("+1234567890123456", PhoneReason::NotValid),
+        ] {
+            let err = input.parse::<PhoneNumber>().unwrap_err();
+            assert_eq!(err.reason(), reason, "{input:?}");
+        }
+        let uk: PhoneNumber = "0044 7911 123456".parse().unwrap();
+        assert_eq!((uk.e164(), uk.country_code()), ("+447911123456", 44));
     }
 }

@@ -51,7 +51,7 @@ pub(crate) async fn read<T>(
     result: Result<ResponseValue<T>, RawError>,
     record: &Record,
     redactor: &Redactor<'_>,
-    parse: fn(&[u8]) -> Option<T>,
+    parse: fn(&[u8]) -> Result<T, serde_json::Error>,
 ) -> Result<Answer<T>, Failure> {
     let message = |text: Option<String>| text.map(|m| truncate(redactor.scrub(&m)));
     let too_large = match &result {
@@ -84,12 +84,13 @@ pub(crate) async fn read<T>(
                 message: message(text),
             }))
         }
-        Err(RawError::InvalidResponsePayload(bytes, _)) => {
+        Err(RawError::InvalidResponsePayload(bytes, e)) => {
             // The hook saw the status even though the body did not parse.
             let status = record.status().unwrap_or(StatusCode::OK);
             if status.is_success() {
                 return Err(Error::UnparseableBody {
                     status: status.as_u16(),
+                    cause: Some(Cause::json(&e)),
                 }
                 .into());
             }
@@ -106,9 +107,10 @@ pub(crate) async fn read<T>(
             let bytes = read_capped(response, redactor).await?;
             if status.is_success() {
                 return match parse(&bytes) {
-                    Some(value) => Ok(Answer::Success(status.as_u16(), value)),
-                    None => Err(Error::UnparseableBody {
+                    Ok(value) => Ok(Answer::Success(status.as_u16(), value)),
+                    Err(e) => Err(Error::UnparseableBody {
                         status: status.as_u16(),
+                        cause: Some(Cause::json(&e)),
                     }
                     .into()),
                 };
@@ -196,10 +198,11 @@ pub(crate) fn refusal_error(refusal: Refusal) -> Failure {
 /// had arrived.
 fn network_failure(e: reqwest::Error, redactor: &Redactor<'_>, answered: Option<u16>) -> Failure {
     let not_sent = answered.is_none() && e.is_connect();
-    let error = if e.is_timeout() {
-        Error::Timeout
+    let timeout = e.is_timeout();
+    let cause = Cause::new(e);
+    let error = if timeout {
+        Error::Timeout { cause: Some(cause) }
     } else {
-        let cause = Cause::new(e);
         Error::Connection {
             message: truncate(redactor.scrub(&cause.describe())),
             cause: Some(cause),
@@ -244,7 +247,12 @@ async fn read_capped(
                 bytes.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(bytes),
-            Err(e) if e.is_timeout() => return Err(Error::Timeout.into()),
+            Err(e) if e.is_timeout() => {
+                return Err(Error::Timeout {
+                    cause: Some(Cause::new(e)),
+                }
+                .into());
+            }
             // A success cut short is no success: on send, a code may be out.
             Err(e) if (200..300).contains(&status) => {
                 return Err(network_failure(e, redactor, Some(status)));

@@ -1,5 +1,6 @@
-//! When and how long to wait before trying a call again: the policy and
-//! the decision for one failed attempt.
+//! When and how long to wait before trying a call again: [`RetryPolicy`],
+//! its limits ([`DEFAULT_DEADLINE`], [`MAX_DEADLINE`]) and the decision for
+//! one failed attempt.
 
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ pub(crate) use crate::failure::Failure;
 /// reset, a timeout, HTTP 502/503/504, a body over the cap on those
 /// statuses) is [`Error::OutcomeUnknown`] and is *not* retried: a code may
 /// have gone out. A 503 on send is retried only when you opt in with
-/// [`retry_send_on_unavailable`](RetryPolicy::retry_send_on_unavailable).
+/// [`with_retry_send_on_unavailable`](RetryPolicy::with_retry_send_on_unavailable).
 /// A 429 is never retried (waiting out a cooldown is the caller's
 /// decision), a verify that reached the server is never repeated (each try
 /// uses one of the recipient's 5 attempts), and timeouts are not retried
@@ -29,7 +30,7 @@ pub(crate) use crate::failure::Failure;
 /// (still capped by `max_delay`).
 ///
 /// The whole call, every attempt and wait included, ends by the
-/// [`deadline`](RetryPolicy::deadline) (default 30 s): no retry starts
+/// [`deadline`](RetryPolicy::with_deadline) (default 30 s): no retry starts
 /// whose wait would reach it, and an attempt still running then fails
 /// with [`Error::Timeout`] (within 5 ms of it: an attempt that reqwest's own
 /// timeout already ends that close to the deadline gets no extra timer).
@@ -39,11 +40,12 @@ pub(crate) use crate::failure::Failure;
 /// use wawp::RetryPolicy;
 ///
 /// let patient = RetryPolicy::default()
-///     .max_attempts(5)
-///     .base_delay(Duration::from_millis(500))
-///     .max_delay(Duration::from_secs(10));
-/// assert_eq!(patient.attempts(), 5);
-/// assert_eq!(RetryPolicy::none().attempts(), 1);
+///     .with_max_attempts(5)
+///     .with_base_delay(Duration::from_millis(500))
+///     .with_max_delay(Duration::from_secs(10));
+/// assert_eq!(patient.max_attempts(), 5);
+/// assert_eq!(patient.deadline(), wawp::retry::DEFAULT_DEADLINE);
+/// assert_eq!(RetryPolicy::none().max_attempts(), 1);
 /// ```
 ///
 /// With the `serde` feature a policy deserializes through the same setters,
@@ -95,21 +97,21 @@ impl RetryPolicy {
 
     /// Total attempts per call, the first one included (`1` = no retry;
     /// `0` is treated as `1`).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
 
     /// The delay before the first retry; it doubles for each further one
     /// (at most [`MAX_DEADLINE`]).
-    pub fn base_delay(mut self, delay: Duration) -> Self {
+    pub fn with_base_delay(mut self, delay: Duration) -> Self {
         self.base_delay = delay.min(MAX_DEADLINE);
         self
     }
 
     /// The longest single wait, also the cap for a `Retry-After` header
     /// (at most [`MAX_DEADLINE`]).
-    pub fn max_delay(mut self, delay: Duration) -> Self {
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay.min(MAX_DEADLINE);
         self
     }
@@ -117,7 +119,7 @@ impl RetryPolicy {
     /// The longest a whole call may take, all attempts and waits included
     /// (default [`DEFAULT_DEADLINE`]; zero is treated as 1 ms, more than
     /// [`MAX_DEADLINE`] as [`MAX_DEADLINE`]).
-    pub fn deadline(mut self, deadline: Duration) -> Self {
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline.clamp(Duration::from_millis(1), MAX_DEADLINE);
         self
     }
@@ -132,24 +134,34 @@ impl RetryPolicy {
     /// recipient already has one). Turn this on only when you know no such
     /// gateway is in the path. Without it (and when retries run out) the
     /// 503 is [`Error::OutcomeUnknown`].
-    pub fn retry_send_on_unavailable(mut self, retry: bool) -> Self {
+    pub fn with_retry_send_on_unavailable(mut self, retry: bool) -> Self {
         self.retry_send_on_unavailable = retry;
         self
     }
 
-    /// Whether a send answered HTTP 503 is tried again.
-    pub fn retries_send_on_unavailable(&self) -> bool {
-        self.retry_send_on_unavailable
-    }
-
     /// Total attempts per call, the first one included.
-    pub fn attempts(&self) -> u32 {
+    pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
+    /// The delay before the first retry.
+    pub fn base_delay(&self) -> Duration {
+        self.base_delay
+    }
+
+    /// The longest single wait.
+    pub fn max_delay(&self) -> Duration {
+        self.max_delay
+    }
+
     /// The longest a whole call may take.
-    pub fn total_time(&self) -> Duration {
+    pub fn deadline(&self) -> Duration {
         self.deadline
+    }
+
+    /// Whether a send answered HTTP 503 is tried again.
+    pub fn retry_send_on_unavailable(&self) -> bool {
+        self.retry_send_on_unavailable
     }
 
     /// Whether to try again after failed attempt number `attempt`
@@ -238,8 +250,8 @@ mod tests {
             "{unavailable:?}"
         );
         assert!(policy.next_delay(Op::Send, &unavailable, 1, long).is_none());
-        let opted_in = policy.retry_send_on_unavailable(true);
-        assert!(opted_in.retries_send_on_unavailable());
+        let opted_in = policy.with_retry_send_on_unavailable(true);
+        assert!(opted_in.retry_send_on_unavailable());
         assert!(
             opted_in
                 .next_delay(Op::Send, &unavailable, 1, long)
@@ -268,8 +280,8 @@ mod tests {
     #[test]
     fn no_retry_whose_wait_reaches_the_deadline() {
         let policy = RetryPolicy::default()
-            .base_delay(Duration::from_secs(4))
-            .retry_send_on_unavailable(true);
+            .with_base_delay(Duration::from_secs(4))
+            .with_retry_send_on_unavailable(true);
         let failure = server(503).for_send();
         assert!(
             policy
@@ -281,9 +293,11 @@ mod tests {
                 .next_delay(Op::Send, &failure, 1, Duration::from_secs(5))
                 .is_some()
         );
-        assert_eq!(RetryPolicy::default().total_time(), DEFAULT_DEADLINE);
+        assert_eq!(RetryPolicy::default().deadline(), DEFAULT_DEADLINE);
         assert_eq!(
-            RetryPolicy::default().deadline(Duration::ZERO).total_time(),
+            RetryPolicy::default()
+                .with_deadline(Duration::ZERO)
+                .deadline(),
             Duration::from_millis(1)
         );
     }
@@ -291,8 +305,8 @@ mod tests {
     #[test]
     fn delays_grow_exponentially_within_jitter_and_cap() {
         let policy = RetryPolicy::default()
-            .base_delay(Duration::from_millis(100))
-            .max_delay(Duration::from_millis(300));
+            .with_base_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_millis(300));
         for _ in 0..50 {
             let first = policy.delay(1, None);
             assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
@@ -307,8 +321,8 @@ mod tests {
     #[test]
     fn jitter_spreads_delays() {
         let policy = RetryPolicy::default()
-            .base_delay(Duration::from_secs(1))
-            .max_delay(Duration::from_secs(1));
+            .with_base_delay(Duration::from_secs(1))
+            .with_max_delay(Duration::from_secs(1));
         let delays: std::collections::HashSet<Duration> =
             (0..32).map(|_| policy.delay(1, None)).collect();
         // 32 draws from half a second of nanoseconds: all but never equal.
@@ -317,7 +331,7 @@ mod tests {
 
     #[test]
     fn retry_after_wins_but_is_capped() {
-        let policy = RetryPolicy::default().max_delay(Duration::from_secs(2));
+        let policy = RetryPolicy::default().with_max_delay(Duration::from_secs(2));
         assert_eq!(
             policy.delay(1, Some(Duration::from_secs(1))),
             Duration::from_secs(1)
@@ -330,16 +344,19 @@ mod tests {
 
     #[test]
     fn zero_attempts_means_one() {
-        assert_eq!(RetryPolicy::default().max_attempts(0).attempts(), 1);
+        assert_eq!(
+            RetryPolicy::default().with_max_attempts(0).max_attempts(),
+            1
+        );
     }
 
     #[test]
     fn huge_durations_are_capped_not_overflowed() {
         let policy = RetryPolicy::default()
-            .deadline(Duration::MAX)
-            .base_delay(Duration::MAX)
-            .max_delay(Duration::MAX);
-        assert_eq!(policy.total_time(), MAX_DEADLINE);
+            .with_deadline(Duration::MAX)
+            .with_base_delay(Duration::MAX)
+            .with_max_delay(Duration::MAX);
+        assert_eq!(policy.deadline(), MAX_DEADLINE);
         for attempt in [1, 2, 40, u32::MAX] {
             assert!(policy.delay(attempt, None) <= MAX_DEADLINE);
             assert!(policy.delay(attempt, Some(Duration::MAX)) <= MAX_DEADLINE);

@@ -115,8 +115,8 @@ async fn run(req: SendOtp<'_>) -> Result<SentOtp, Error> {
     let span = tracing::info_span!(
         "wawp.send_otp",
         recipient = %req.phone,
-        operation = "send_otp",
-        transport = inner.transport.as_str(),
+        operation = %"send_otp",
+        transport = %inner.transport.as_str(),
         status = Empty,
         latency_ms = Empty,
         attempts = Empty,
@@ -174,11 +174,15 @@ async fn attempt(inner: &Inner, req: &SendOtp<'_>, redactor: &Redactor<'_>) -> A
             recorded(call.send()).await
         }
     };
-    let parse = |bytes: &[u8]| serde_json::from_slice::<SendOtpResponse>(bytes).ok();
+    let parse = |bytes: &[u8]| serde_json::from_slice::<SendOtpResponse>(bytes);
     match response::read(result, &record, redactor, parse).await? {
         Answer::Success(status, body) => {
-            let expires_in = Duration::try_from_secs_f64(body.expires_in)
-                .map_err(|_| Error::UnparseableBody { status })?;
+            let expires_in = Duration::try_from_secs_f64(body.expires_in).map_err(|_| {
+                Error::UnparseableBody {
+                    status,
+                    cause: None,
+                }
+            })?;
             Ok((
                 status,
                 SentOtp {

@@ -126,11 +126,11 @@ pub(crate) struct RetryFields {
 impl From<RetryFields> for RetryPolicy {
     fn from(fields: RetryFields) -> Self {
         RetryPolicy::default()
-            .max_attempts(fields.max_attempts)
-            .base_delay(fields.base_delay)
-            .max_delay(fields.max_delay)
-            .deadline(fields.deadline)
-            .retry_send_on_unavailable(fields.retry_send_on_unavailable)
+            .with_max_attempts(fields.max_attempts)
+            .with_base_delay(fields.base_delay)
+            .with_max_delay(fields.max_delay)
+            .with_deadline(fields.deadline)
+            .with_retry_send_on_unavailable(fields.retry_send_on_unavailable)
     }
 }
 

@@ -36,6 +36,8 @@
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
+mod plain;
+
 use crate::PhoneNumber;
 use crate::chars::is_control_or_format;
 use crate::decode::decode_all;
@@ -86,6 +88,9 @@ pub(crate) struct Redactor<'a> {
 impl Redactor<'_> {
     /// The text as the caller may see it (not yet cut to length).
     pub(crate) fn scrub(&self, text: &str) -> String {
+        if let Some(same) = plain::unchanged(text, self.token) {
+            return same;
+        }
         let chars = allowed(&decode_all(bounded(text)));
         let marks = self.marks(&chars, true);
         self.render(&chars, &marks)
@@ -119,24 +124,33 @@ impl Redactor<'_> {
     }
 
     fn mark_token(&self, chars: &[char], in_tag: &[bool], marks: &mut [Mark]) {
-        let token: Vec<char> = self
-            .token
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .map(lower)
-            .collect();
+        let mut token: Vec<char> = Vec::with_capacity(self.token.len());
+        token.extend(
+            self.token
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .map(lower),
+        );
         if token.len() < 4 {
             return;
         }
         let width = TOKEN_WINDOW.min(token.len());
-        let (at, letters): (Vec<usize>, Vec<char>) = chars
-            .iter()
-            .enumerate()
-            .filter(|&(i, c)| c.is_alphanumeric() && !in_tag[i])
-            .map(|(i, c)| (i, lower(*c)))
-            .unzip();
+        // Sized once: pushing one by one regrows on every call.
+        let (mut at, mut letters) = (
+            Vec::with_capacity(chars.len()),
+            Vec::with_capacity(chars.len()),
+        );
+        for (i, c) in chars.iter().enumerate() {
+            if c.is_alphanumeric() && !in_tag[i] {
+                at.push(i);
+                letters.push(lower(*c));
+            }
+        }
         for (start, window) in letters.windows(width).enumerate() {
-            if token.windows(width).any(|t| t == window) {
+            if token
+                .windows(width)
+                .any(|t| t[0] == window[0] && t[1..] == window[1..])
+            {
                 fill(marks, at[start], at[start + width - 1], Mark::Token);
             }
         }
@@ -149,7 +163,8 @@ impl Redactor<'_> {
         let chat_id = self.phone.chat_id();
         let national = self.phone.national();
         for run in digit_runs(chars, in_tag) {
-            let digits: String = run.iter().map(|&i| chars[i]).collect();
+            let mut digits = String::with_capacity(run.len());
+            digits.extend(run.iter().map(|&i| chars[i]));
             let span = |from: usize, len: usize| (run[from], run[from + len - 1]);
             for full in [chat_id, national] {
                 for (from, _) in digits.match_indices(full) {
@@ -322,7 +337,7 @@ fn fill(marks: &mut [Mark], first: usize, last: usize, mark: Mark) {
 }
 
 /// The text a base64 (standard or URL-safe, padded or not) run decodes
-/// to, if it decodes.
+/// to, if it decodes. Decoded on the stack; a `String` only for text.
 fn base64_text(run: &str) -> Option<String> {
     const LENIENT: GeneralPurpose = GeneralPurpose::new(
         &base64::alphabet::STANDARD,
@@ -330,24 +345,41 @@ fn base64_text(run: &str) -> Option<String> {
             .with_decode_padding_mode(DecodePaddingMode::Indifferent)
             .with_decode_allow_trailing_bits(true),
     );
-    let mut standard: String = run
-        .chars()
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            c => c,
-        })
-        .collect();
-    if standard.len() % 4 == 1 {
-        standard.pop();
+    // Short runs (identifiers, codes) on the stack, long ones on the heap.
+    const SMALL: usize = 64;
+    let (mut small_in, mut small_out) = ([0u8; SMALL], [0u8; SMALL / 4 * 3]);
+    let (mut large_in, mut large_out) = (Vec::new(), Vec::new());
+    let (standard, bytes): (&mut [u8], &mut [u8]) = if run.len() <= SMALL {
+        (&mut small_in[..run.len()], &mut small_out[..])
+    } else {
+        large_in.resize(run.len(), 0);
+        large_out.resize(run.len() / 4 * 3 + 3, 0);
+        (&mut large_in[..], &mut large_out[..])
+    };
+    for (slot, b) in standard.iter_mut().zip(run.bytes()) {
+        *slot = match b {
+            b'-' => b'+',
+            b'_' => b'/',
+            b => b,
+        };
     }
-    let bytes = LENIENT.decode(standard).ok()?;
-    let text = String::from_utf8_lossy(&bytes);
+    let len = standard.len() - usize::from(standard.len() % 4 == 1);
+    let decoded = LENIENT.decode_slice(&standard[..len], bytes).ok()?;
+    let bytes = &bytes[..decoded];
     // Text, perhaps after a few misaligned bytes; not random bytes (a plain
-    // identifier decodes to those).
-    let broken = text.chars().filter(|&c| c == '\u{FFFD}').count();
-    let alnum = text.chars().filter(char::is_ascii_alphanumeric).count();
-    (broken <= 3 + bytes.len() / 8 && alnum >= CODE_WINDOW).then(|| text.into_owned())
+    // identifier decodes to those). Counted as `from_utf8_lossy` would
+    // write it: one U+FFFD per invalid sequence.
+    let (mut broken, mut alnum) = (0, 0);
+    for chunk in bytes.utf8_chunks() {
+        alnum += chunk
+            .valid()
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .count();
+        broken += usize::from(!chunk.invalid().is_empty());
+    }
+    (broken <= 3 + decoded / 8 && alnum >= CODE_WINDOW)
+        .then(|| String::from_utf8_lossy(bytes).into_owned())
 }
 
 #[cfg(test)]

@@ -155,8 +155,8 @@ async fn run(req: VerifyOtp<'_>) -> Result<VerifyOutcome, Error> {
     let span = tracing::info_span!(
         "wawp.verify_otp",
         recipient = %req.phone,
-        operation = "verify_otp",
-        transport = inner.transport.as_str(),
+        operation = %"verify_otp",
+        transport = %inner.transport.as_str(),
         status = Empty,
         latency_ms = Empty,
         attempts = Empty,
@@ -218,7 +218,7 @@ async fn attempt(
             recorded(call.send()).await
         }
     };
-    let parse = |bytes: &[u8]| serde_json::from_slice::<VerifyOtpResponse>(bytes).ok();
+    let parse = |bytes: &[u8]| serde_json::from_slice::<VerifyOtpResponse>(bytes);
     let scrub = |text: Option<String>| text.map(|t| truncate(redactor.scrub(&t)));
     match response::read(result, &record, redactor, parse).await? {
         Answer::Success(status, body) => Ok((

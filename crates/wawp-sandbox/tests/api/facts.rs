@@ -17,7 +17,10 @@ fn both_copies_list_the_same_languages_in_the_same_order() {
 
 #[test]
 fn both_copies_have_the_same_footer_limit() {
-    assert_eq!(wawp::MAX_FOOTER_CHARS, wawp_sandbox::MAX_FOOTER_CHARS);
+    assert_eq!(
+        wawp::footer::MAX_FOOTER_CHARS,
+        wawp_sandbox::MAX_FOOTER_CHARS
+    );
 }
 
 /// Whether the sandbox takes `footer` in a send (to a recipient of its own,

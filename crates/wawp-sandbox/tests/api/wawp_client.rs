@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use wawp::{Client, ErrorKind, Lang, OtpCode, PhoneNumber, RetryPolicy, Transport, VerifyOutcome};
+use wawp::{
+    Client, ErrorKind, Lang, OtpCode, PhoneNumber, RetryPolicy, VerifyOutcome, client::Transport,
+};
 
 use crate::common::*;
 

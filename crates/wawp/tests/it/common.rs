@@ -8,7 +8,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tracing::subscriber::DefaultGuard;
 use tracing_subscriber::fmt::format::FmtSpan;
-use wawp::{Client, ClientBuilder, Footer, OtpCode, PhoneNumber, RetryPolicy, Transport};
+use wawp::{
+    Client, ClientBuilder, Error, Footer, OtpCode, PhoneNumber, RetryPolicy, client::Transport,
+};
 use wiremock::{MockServer, Request};
 
 pub const TOKEN: &str = "tok_SECRET_9f8e7d6c5b4a";
@@ -69,9 +71,9 @@ pub fn builder(server: &MockServer, transport: Transport) -> ClientBuilder {
 
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(3)
-        .base_delay(Duration::from_millis(1))
-        .max_delay(Duration::from_millis(5))
+        .with_max_attempts(3)
+        .with_base_delay(Duration::from_millis(1))
+        .with_max_delay(Duration::from_millis(5))
 }
 
 pub fn client(server: &MockServer, transport: Transport) -> Client {
@@ -177,4 +179,28 @@ pub fn capture_filtered(filter: &str, spans: FmtSpan) -> (Captured, DefaultGuard
     // cached "never interested"; recompute with this one registered.
     tracing::callsite::rebuild_interest_cache();
     (captured, guard)
+}
+
+/// The error with its `source()` left out, to compare variants and fields
+/// (causes are checked on their own: see `causes.rs`).
+pub fn without_cause(err: Error) -> Error {
+    match err {
+        Error::Timeout { .. } => Error::Timeout { cause: None },
+        Error::UnparseableBody { status, .. } => Error::UnparseableBody {
+            status,
+            cause: None,
+        },
+        Error::Connection { message, .. } => Error::Connection {
+            message,
+            cause: None,
+        },
+        Error::OutcomeUnknown {
+            status, message, ..
+        } => Error::OutcomeUnknown {
+            status,
+            message,
+            cause: None,
+        },
+        other => other,
+    }
 }

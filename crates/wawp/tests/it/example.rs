@@ -115,3 +115,48 @@ async fn verify_otp_prints_no_forged_line_from_a_hostile_job_id() {
     assert!(!stdout.contains(['\u{1b}', '\u{7}', '\r']), "{stdout:?}");
     assert_eq!(lines[1], "type the 6-digit code:");
 }
+
+/// The quickstart reports a failure like users expect: its `Display` text
+/// on stderr, exit status 1, never the `Debug` form.
+#[tokio::test]
+async fn the_quickstart_prints_the_display_text_of_a_failure() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    Mock::given(path(crate::common::SEND_PATH))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "42"))
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(example_named("quickstart"))
+            .env("WAWP_INSTANCE_ID", "i")
+            .env("WAWP_ACCESS_TOKEN", crate::common::TOKEN)
+            .env("WAWP_BASE_URL", uri)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "error: Wawp is protecting this recipient from repeated codes (HTTP 429): wait 42 s before sending again"
+    );
+    assert!(!stderr.contains("SendCooldown"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+/// The README's quickstart is `examples/quickstart.rs`, word for word.
+#[test]
+fn the_readme_quickstart_is_the_example() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{dir}/README.md")).unwrap();
+    let example = std::fs::read_to_string(format!("{dir}/examples/quickstart.rs")).unwrap();
+    assert!(
+        readme.contains(&format!("```rust,no_run\n{example}```")),
+        "copy examples/quickstart.rs into the README's Quickstart"
+    );
+}

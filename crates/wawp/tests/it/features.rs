@@ -52,7 +52,7 @@ async fn an_own_reqwest_client_sends_the_token_in_the_body() {
         .no_proxy()
         .build()
         .unwrap();
-    let client = builder(&server, wawp::Transport::Post)
+    let client = builder(&server, wawp::client::Transport::Post)
         .with_reqwest_client(own)
         .build()
         .unwrap();
@@ -79,8 +79,8 @@ fn a_deserialized_retry_policy_is_checked_like_a_built_one() {
         "deadline": {"secs": u64::MAX, "nanos": 999_999_999},
     });
     let policy: RetryPolicy = serde_json::from_value(json).unwrap();
-    assert_eq!(policy.attempts(), 1);
-    assert_eq!(policy.total_time(), wawp::MAX_DEADLINE);
+    assert_eq!(policy.max_attempts(), 1);
+    assert_eq!(policy.deadline(), wawp::retry::MAX_DEADLINE);
     let zero = serde_json::json!({
         "max_attempts": 3,
         "base_delay": {"secs": 0, "nanos": 0},
@@ -88,8 +88,8 @@ fn a_deserialized_retry_policy_is_checked_like_a_built_one() {
         "deadline": {"secs": 0, "nanos": 0},
     });
     let policy: RetryPolicy = serde_json::from_value(zero).unwrap();
-    assert_eq!(policy.total_time(), Duration::from_millis(1));
-    assert!(!policy.retries_send_on_unavailable());
+    assert_eq!(policy.deadline(), Duration::from_millis(1));
+    assert!(!policy.retry_send_on_unavailable());
     let back: RetryPolicy =
         serde_json::from_value(serde_json::to_value(RetryPolicy::default()).unwrap()).unwrap();
     assert_eq!(back, RetryPolicy::default());
@@ -100,7 +100,7 @@ fn a_deserialized_retry_policy_is_checked_like_a_built_one() {
 #[cfg(feature = "serde")]
 #[test]
 fn serde_errors_never_repeat_the_value() {
-    use wawp::{Footer, Lang, PhoneNumber, Transport};
+    use wawp::{Footer, Lang, PhoneNumber, client::Transport};
 
     let cases = [
         (

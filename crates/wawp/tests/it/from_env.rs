@@ -57,6 +57,6 @@ fn from_env_names_the_missing_variable_then_builds() {
     let line = from_env(&[ok[0], ok[1], ("WAWP_BASE_URL", "")]);
     assert_eq!(
         line,
-        format!("OK {} token_shown=false", wawp::DEFAULT_BASE_URL)
+        format!("OK {} token_shown=false", wawp::client::DEFAULT_BASE_URL)
     );
 }

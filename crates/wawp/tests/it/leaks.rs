@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::common::*;
 use serde_json::json;
-use wawp::{Error, Transport};
+use wawp::{Error, client::Transport};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -166,7 +166,7 @@ async fn run(transport: Transport) {
         // The capture did see the call, so the checks above mean something.
         assert!(logs.contains("+20•••••7890"), "{context}: {logs}");
         assert!(
-            logs.contains(&format!("error=\"{}\"", err.kind())),
+            logs.contains(&format!("error={}", err.kind())),
             "{context}: {logs}"
         );
 

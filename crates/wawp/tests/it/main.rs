@@ -1,6 +1,7 @@
 //! The `wawp` crate's integration tests, one binary: every server is a
 //! wiremock on 127.0.0.1 started by the test itself.
 
+mod causes;
 mod common;
 mod errors;
 mod example;

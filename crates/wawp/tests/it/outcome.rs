@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::common::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use wawp::{Client, Error, RetryPolicy, Transport};
+use wawp::{Client, Error, RetryPolicy, client::Transport};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -187,7 +187,9 @@ async fn a_gateway_that_forwards_then_answers_503_causes_exactly_one_send() {
 
     // The documented hazard of the opt-in: the gateway's 503 is retried and
     // the upstream gets a second send.
-    let opted_in = fast_retry().max_attempts(2).retry_send_on_unavailable(true);
+    let opted_in = fast_retry()
+        .with_max_attempts(2)
+        .with_retry_send_on_unavailable(true);
     let err = client_for(&gateway, opted_in)
         .send_otp(&phone())
         .await

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::common::*;
 use serde_json::json;
-use wawp::{Lang, Transport};
+use wawp::{Lang, client::Transport};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use serde_json::json;
-use wawp::{Error, SentOtp, Transport};
+use wawp::{Error, SentOtp, client::Transport};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

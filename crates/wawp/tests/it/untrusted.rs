@@ -223,7 +223,7 @@ fn world() -> World {
             .await;
         server
     });
-    let client = builder(&server, wawp::Transport::Post)
+    let client = builder(&server, wawp::client::Transport::Post)
         .retry(RetryPolicy::none())
         .build()
         .unwrap();

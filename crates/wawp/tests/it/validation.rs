@@ -2,7 +2,10 @@
 //! parse errors say what to fix without repeating the input.
 
 use crate::common::*;
-use wawp::{Footer, FooterReason, Lang, MAX_FOOTER_CHARS, OtpCode, PhoneNumber, Transport};
+use wawp::{
+    Footer, Lang, OtpCode, PhoneNumber, client::Transport, footer::FooterReason,
+    footer::MAX_FOOTER_CHARS,
+};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
