@@ -6,6 +6,18 @@ set -euo pipefail
 
 pg_ctlcluster 15 main start >/dev/null 2>&1 || pg_ctlcluster 15 main status >/dev/null
 
+# The replica tests run several wawp-bot processes at once, each with its
+# own connection pool, lease and readiness connections, while other tests
+# of the same binary run beside them: Debian's default of 100 connections
+# ran out ("sorry, too many clients already"), which the bots rightly
+# answer with "the audit log cannot be written".
+want=500
+have=$(su postgres -c "psql -tAc 'SHOW max_connections'")
+if [ "$have" -lt "$want" ]; then
+    su postgres -c "psql -q -c 'ALTER SYSTEM SET max_connections = $want'"
+    pg_ctlcluster 15 main restart >/dev/null
+fi
+
 su postgres -c "psql -q -v ON_ERROR_STOP=1" <<'SQL'
 DO $$
 BEGIN
