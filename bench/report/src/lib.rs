@@ -13,7 +13,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use summary::{CDF_POINTS, Summary};
-pub use webhook::{Store, UnknownStore, WebhookRun};
+pub use webhook::{Store, UNPACED_REPLY_RATE, UnknownStore, WebhookRun};
 
 /// Which client makes the requests in the client scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

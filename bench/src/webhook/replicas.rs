@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use wawp_bench_report::UNPACED_REPLY_RATE;
 use wawp_testkit::FakeTelegram;
 
 /// The secret token Telegram would repeat in each webhook request.
@@ -59,7 +60,8 @@ impl Replicas {
                 .args(["--admins", &admins.join(",")])
                 // In the environment: a PostgreSQL URL holds a password.
                 .env("WAWP_BOT_DB", setup.db)
-                .args(["--send-limit", "10000", "--reply-rate", "1000"])
+                .args(["--send-limit", "10000"])
+                .args(["--reply-rate", &UNPACED_REPLY_RATE.to_string()])
                 .args(["--webhook-url", &format!("http://{listen}{PATH}")])
                 .args(["--listen", &listen.to_string()])
                 .stdin(Stdio::null())
