@@ -120,6 +120,14 @@ fn kill(out: &mut String, open: &OpenLoop) {
         t(|t| t.duplicate_replies),
         verdict(t(|t| t.duplicate_replies) == 0),
     );
+    if total(&runs, |r| r.held) == 0 {
+        let _ = writeln!(
+            out,
+            "- no command was acknowledged before a kill and answered after it: every kill \
+             found the dead replica with nothing in hand (each command takes milliseconds at \
+             this rate), so these runs did not time a takeover\n"
+        );
+    }
 }
 
 fn pace(out: &mut String, open: &OpenLoop) {
@@ -244,6 +252,21 @@ mod tests {
         );
         assert!(md.contains("over 3 kill(s): 0, target 0: met"), "{md}");
         assert!(md.contains("codes sent twice: 0, target 0: met"), "{md}");
+        assert!(!md.contains("did not time a takeover"), "{md}");
+    }
+
+    #[test]
+    fn a_kill_that_caught_nothing_in_hand_says_no_takeover_was_timed() {
+        let mut none_held = open(0, 23);
+        for round in &mut none_held.rounds {
+            for report in round {
+                if let Report::Kill(k) = report {
+                    k.held = 0;
+                }
+            }
+        }
+        let md = rendered(Some(&none_held));
+        assert!(md.contains("so these runs did not time a takeover"), "{md}");
     }
 
     #[test]
