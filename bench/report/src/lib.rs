@@ -14,7 +14,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use summary::{CDF_POINTS, Summary};
-pub use takeover::{KillRun, PaceRun, Tally};
+pub use takeover::{KILL_WAWP_DELAY_MS, KillRun, PaceRun, Tally};
 pub use webhook::{Store, UNPACED_REPLY_RATE, UnknownStore, WebhookRun};
 
 /// Which client makes the requests in the client scenario.

@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::Summary;
 
+/// How long the SIGKILL row's fake Wawp takes to answer, ms: a real call
+/// takes hundreds, so that commands are in a replica's hands when it dies.
+pub const KILL_WAWP_DELAY_MS: u64 = 300;
+
 /// What an open-loop load of `/send` commands, one chat each, made of the
 /// replicas: counted from the POSTs and the messages the fake Bot API took.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

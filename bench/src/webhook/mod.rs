@@ -8,6 +8,7 @@
 
 mod load;
 mod replicas;
+mod slow_wawp;
 mod store;
 mod stream;
 pub mod takeover;

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wawp_bench_report::{KillRun, PaceRun, Store, Summary, UNPACED_REPLY_RATE};
+use wawp_bench_report::{KILL_WAWP_DELAY_MS, KillRun, PaceRun, Store, Summary, UNPACED_REPLY_RATE};
 use wawp_testkit::FakeTelegram;
 use wawp_testkit::wawp::CountingWawp;
 
@@ -52,14 +52,10 @@ pub struct Options<'a> {
 /// evenly through the run, while the commands keep coming.
 pub async fn kill(options: &Options<'_>, kills: usize) -> anyhow::Result<KillRun> {
     let wawp = CountingWawp::start().await;
+    let slow =
+        super::slow_wawp::start(&wawp.base_url, Duration::from_millis(KILL_WAWP_DELAY_MS)).await?;
     let fake = FakeTelegram::start().await;
-    let mut cluster = Cluster::start(
-        options,
-        &fake,
-        Some(&wawp.base_url),
-        Some(UNPACED_REPLY_RATE),
-    )
-    .await?;
+    let mut cluster = Cluster::start(options, &fake, Some(&slow), Some(UNPACED_REPLY_RATE)).await?;
     let every = cluster.stream.duration() / (kills as u32 + 1);
     let start = Instant::now();
     let replicas = &mut cluster.replicas;

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use wawp_bench_report::{KillRun, PaceRun, Tally, UNPACED_REPLY_RATE};
+use wawp_bench_report::{KILL_WAWP_DELAY_MS, KillRun, PaceRun, Tally, UNPACED_REPLY_RATE};
 
 use super::super::plan::OPEN_LOOP_REPLICAS;
 use super::super::results::OpenLoop;
@@ -69,8 +69,10 @@ fn kill(out: &mut String, open: &OpenLoop) {
         out,
         "**SIGKILL under load.** {} commands per run at {}/s; replica 0 is SIGKILLed {} \
          time(s), evenly through the run, and started again at once on its address. The \
-         replicas call a fake Wawp on 127.0.0.1 that counts the messages to each phone number \
-         (\"duplicate sends\": messages beyond one per number), with `--reply-rate \
+         replicas call a fake Wawp on 127.0.0.1 that answers after {KILL_WAWP_DELAY_MS} ms (a \
+         real call takes hundreds: commands are in hand when a replica dies) and counts the \
+         messages to each phone number (\"duplicate sends\": messages beyond one per number), \
+         with `--reply-rate \
          {UNPACED_REPLY_RATE}` (the bot's total) and a fake Bot API without a flood limit, so \
          that neither pace sets the latency. \"Held\" are the commands acknowledged before a \
          kill and answered after it: those the dead replica had taken are among them, and \
@@ -253,6 +255,10 @@ mod tests {
         assert!(md.contains("over 3 kill(s): 0, target 0: met"), "{md}");
         assert!(md.contains("codes sent twice: 0, target 0: met"), "{md}");
         assert!(!md.contains("did not time a takeover"), "{md}");
+        assert!(
+            md.contains("a fake Wawp on 127.0.0.1 that answers after 300 ms"),
+            "{md}"
+        );
     }
 
     #[test]
