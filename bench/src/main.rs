@@ -73,6 +73,56 @@ enum Scenario {
         #[arg(long, env = "WAWP_BOT_TEST_PG", hide_env_values = true)]
         pg_url: Option<String>,
     },
+    /// `/send` commands at a fixed rate, one chat each, to webhook replicas
+    /// on PostgreSQL (calling a fake Wawp here), one of them SIGKILLed and
+    /// restarted along the way.
+    Kill {
+        #[command(flatten)]
+        load: OpenLoad,
+        /// SIGKILLs of replica 0 (each followed by a restart), evenly spread.
+        #[arg(long, default_value_t = 3)]
+        kills: usize,
+    },
+    /// `/send` commands at a fixed rate to webhook replicas on PostgreSQL at
+    /// the bot's default --reply-rate, against a fake Bot API answering 429
+    /// beyond Telegram's 30 messages a second.
+    Pace {
+        #[command(flatten)]
+        load: OpenLoad,
+    },
+}
+
+/// The open-loop scenarios' load: commands at a fixed rate, one chat each,
+/// to replicas on PostgreSQL.
+#[derive(Debug, clap::Args)]
+struct OpenLoad {
+    /// The wawp-bot binary to start.
+    #[arg(long)]
+    binary: PathBuf,
+    /// Commands in all.
+    #[arg(long, default_value_t = 900)]
+    commands: usize,
+    /// Commands POSTed a second.
+    #[arg(long, default_value_t = 30)]
+    per_second: usize,
+    /// wawp-bot processes in webhook mode.
+    #[arg(long, default_value_t = 3)]
+    replicas: usize,
+    /// The PostgreSQL server (a fresh schema, dropped after the run).
+    #[arg(long, env = "WAWP_BOT_TEST_PG", hide_env_values = true)]
+    pg_url: String,
+}
+
+impl OpenLoad {
+    fn options(&self) -> webhook::takeover::Options<'_> {
+        webhook::takeover::Options {
+            binary: &self.binary,
+            commands: self.commands,
+            per_second: self.per_second,
+            replicas: self.replicas,
+            pg_url: &self.pg_url,
+        }
+    }
 }
 
 /// The bot scenarios' load: which binary, how many commands, from how many
@@ -168,6 +218,12 @@ fn main() -> anyhow::Result<()> {
                 pg_url: pg_url.as_deref(),
             };
             Report::Webhook(runtime.block_on(webhook::run(&options))?)
+        }
+        Scenario::Kill { load, kills } => {
+            Report::Kill(runtime.block_on(webhook::takeover::kill(&load.options(), kills))?)
+        }
+        Scenario::Pace { load } => {
+            Report::Pace(runtime.block_on(webhook::takeover::pace(&load.options()))?)
         }
     };
     println!("{}", report.to_line());

@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 mod summary;
+mod takeover;
 mod webhook;
 
 use std::fmt;
@@ -13,7 +14,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use summary::{CDF_POINTS, Summary};
-pub use webhook::{Store, UnknownStore, WebhookRun};
+pub use takeover::{KILL_WAWP_DELAY_MS, KillRun, PaceRun, Tally};
+pub use webhook::{Store, UNPACED_REPLY_RATE, UnknownStore, WebhookRun};
 
 /// Which client makes the requests in the client scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -86,6 +88,10 @@ pub enum Report {
     Bot(BotRun),
     /// `wawp-bot` replicas in webhook mode on one store.
     Webhook(WebhookRun),
+    /// Three replicas, one SIGKILLed under load.
+    Kill(KillRun),
+    /// Three replicas at the default reply pace against Telegram's limit.
+    Pace(PaceRun),
 }
 
 /// One run of the client scenario.
@@ -144,6 +150,8 @@ impl Report {
             Report::Sandbox(r) => &r.summary,
             Report::Bot(r) => &r.summary,
             Report::Webhook(r) => &r.summary,
+            Report::Kill(r) => &r.summary,
+            Report::Pace(r) => &r.summary,
         }
     }
 

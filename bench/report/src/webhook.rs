@@ -8,6 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::Summary;
 
+/// The `--reply-rate` the throughput rows give the bot: its TOTAL reply
+/// pace over all replicas (one budget in the store), the highest the bot
+/// accepts, above the commands/s measured, so that the pace does not set
+/// their figures (the default, 22/s, would).
+pub const UNPACED_REPLY_RATE: u32 = 1_000;
+
 /// The store the replicas of a webhook run share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

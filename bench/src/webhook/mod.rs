@@ -8,7 +8,11 @@
 
 mod load;
 mod replicas;
+mod slow_wawp;
 mod store;
+mod stream;
+pub mod takeover;
+mod tally;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
-use wawp_bench_report::{Store, Summary, WebhookRun};
+use wawp_bench_report::{Store, Summary, UNPACED_REPLY_RATE, WebhookRun};
 use wawp_testkit::FakeTelegram;
 
 use load::{Admin, AdminRun, route_replies, share};
@@ -63,6 +67,8 @@ pub async fn run(options: &Options<'_>) -> anyhow::Result<WebhookRun> {
         admins: &admins,
         db: &db,
         log_dir: dir.path(),
+        wawp_url: None,
+        reply_rate: Some(UNPACED_REPLY_RATE),
     };
     let spawned = Instant::now();
     let result = match Replicas::start(&setup, options.replicas) {

@@ -29,6 +29,11 @@ pub struct Setup<'a> {
     pub db: &'a str,
     /// Where the logs go (`replica-N.log`).
     pub log_dir: &'a Path,
+    /// The Wawp to call (a fake on 127.0.0.1); `None`: `--sandbox`, an
+    /// in-process fake in each replica.
+    pub wawp_url: Option<&'a str>,
+    /// `--reply-rate`, the bot's total; `None`: the bot's default.
+    pub reply_rate: Option<u32>,
 }
 
 /// The running replicas.
@@ -37,41 +42,95 @@ pub struct Replicas {
     /// Where each one listens, in order.
     pub listens: Vec<SocketAddr>,
     logs: Vec<PathBuf>,
+    /// The binary, and the arguments and environment every replica shares.
+    binary: PathBuf,
+    args: Vec<String>,
+    env: Vec<(&'static str, String)>,
 }
 
 impl Replicas {
     /// Starts `count` replicas, each on a free port of 127.0.0.1.
     pub fn start(setup: &Setup, count: usize) -> anyhow::Result<Replicas> {
+        let admins: Vec<String> = setup.admins.iter().map(u64::to_string).collect();
+        let mut args: Vec<String> = vec![
+            "--telegram-api-url".into(),
+            setup.telegram_url.into(),
+            "--admins".into(),
+            admins.join(","),
+            "--send-limit".into(),
+            "10000".into(),
+        ];
+        let mut env = vec![
+            ("TELEGRAM_BOT_TOKEN", wawp_testkit::BOT_TOKEN.to_owned()),
+            ("WAWP_BOT_WEBHOOK_SECRET", SECRET.to_owned()),
+            // In the environment: a PostgreSQL URL holds a password.
+            ("WAWP_BOT_DB", setup.db.to_owned()),
+        ];
+        match setup.wawp_url {
+            None => args.push("--sandbox".into()),
+            Some(url) => env.extend([
+                ("WAWP_BASE_URL", url.to_owned()),
+                (
+                    "WAWP_INSTANCE_ID",
+                    wawp_testkit::wawp::INSTANCE_ID.to_owned(),
+                ),
+                (
+                    "WAWP_ACCESS_TOKEN",
+                    wawp_testkit::wawp::ACCESS_TOKEN.to_owned(),
+                ),
+            ]),
+        }
+        if let Some(rate) = setup.reply_rate {
+            args.extend(["--reply-rate".into(), rate.to_string()]);
+        }
         let mut replicas = Replicas {
             children: Vec::with_capacity(count),
             listens: Vec::with_capacity(count),
             logs: Vec::with_capacity(count),
+            binary: setup.binary.to_owned(),
+            args,
+            env,
         };
-        let admins: Vec<String> = setup.admins.iter().map(u64::to_string).collect();
         for n in 0..count {
-            let listen = free_addr()?;
-            let log = setup.log_dir.join(format!("replica-{n}.log"));
-            let child = Command::new(setup.binary)
-                .env_clear()
-                .env("TELEGRAM_BOT_TOKEN", wawp_testkit::BOT_TOKEN)
-                .env("WAWP_BOT_WEBHOOK_SECRET", SECRET)
-                .args(["--sandbox", "--telegram-api-url", setup.telegram_url])
-                .args(["--admins", &admins.join(",")])
-                // In the environment: a PostgreSQL URL holds a password.
-                .env("WAWP_BOT_DB", setup.db)
-                .args(["--send-limit", "10000", "--reply-rate", "1000"])
-                .args(["--webhook-url", &format!("http://{listen}{PATH}")])
-                .args(["--listen", &listen.to_string()])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(std::fs::File::create(&log)?)
-                .spawn()
-                .map_err(|e| anyhow::anyhow!("cannot start {}: {e}", setup.binary.display()))?;
+            replicas.listens.push(free_addr()?);
+            replicas
+                .logs
+                .push(setup.log_dir.join(format!("replica-{n}.log")));
+            let child = replicas.spawn(n)?;
             replicas.children.push(child);
-            replicas.listens.push(listen);
-            replicas.logs.push(log);
         }
         Ok(replicas)
+    }
+
+    /// Starts replica `n` on its address, appending to its log.
+    fn spawn(&self, n: usize) -> anyhow::Result<Child> {
+        let listen = self.listens[n];
+        let log = std::fs::File::options()
+            .create(true)
+            .append(true)
+            .open(&self.logs[n])?;
+        Command::new(&self.binary)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .args(&self.args)
+            .args(["--webhook-url", &format!("http://{listen}{PATH}")])
+            .args(["--listen", &listen.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("cannot start {}: {e}", self.binary.display()))
+    }
+
+    /// SIGKILLs replica `n`, waits for it, and starts it again on the same
+    /// address; returns the moment it died.
+    pub fn kill_and_restart(&mut self, n: usize) -> anyhow::Result<Instant> {
+        // Child::kill is SIGKILL on Unix: no shutdown, no drain.
+        self.children[n].kill()?;
+        self.children[n].wait()?;
+        let died = Instant::now();
+        self.children[n] = self.spawn(n)?;
+        Ok(died)
     }
 
     /// Waits until every replica has called `setWebhook` (each listens

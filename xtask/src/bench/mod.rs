@@ -6,6 +6,10 @@
 //! - `profiles`: `wawp-bot`'s size and latency under release-profile variants.
 //! - `build-times`: cold builds of a one-line `wawp` consumer and of the workspace.
 //! - `callgrind`: instructions per call of each client layer.
+//! - `takeover`: only the open-loop rows on three webhook replicas (one
+//!   SIGKILLed under load; the default reply pace against Telegram's flood
+//!   limit); results in `bench/results/takeover.json`. `figures` runs them
+//!   too, after its rounds.
 //! - `render`: BENCHMARKS.md and the charts again from the saved results.
 //!
 //! `--smoke` runs every scenario once with tiny counts on a debug build,
@@ -34,7 +38,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use plan::{Binaries, Plan, Scenario};
-use results::{Figures, Provenance};
+use results::{Figures, OpenLoop, Provenance};
 
 /// What to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -47,6 +51,8 @@ pub enum Mode {
     BuildTimes,
     /// Instruction counts with valgrind's callgrind.
     Callgrind,
+    /// Only the open-loop rows: SIGKILL under load, reply pace.
+    Takeover,
     /// Redraw BENCHMARKS.md and the charts from bench/results/.
     Render,
 }
@@ -73,7 +79,7 @@ pub fn run(root: &Path, options: Options) -> Result<()> {
     }
     let runs = options.runs.max(1);
     let command = match options.mode {
-        Mode::Figures | Mode::Callgrind => format!(
+        Mode::Figures | Mode::Callgrind | Mode::Takeover => format!(
             "cargo xtask bench --mode {} --runs {runs} --profile {}",
             mode_name(options.mode),
             options.profile
@@ -93,6 +99,13 @@ pub fn run(root: &Path, options: Options) -> Result<()> {
         Mode::Figures => {
             let figures = figures(root, &options.profile, runs, provenance)?;
             results::save(root, "figures", &figures)?;
+            let provenance = Provenance::start(root, &command);
+            let measured = open_loop(root, &options.profile, runs, provenance)?;
+            results::save(root, "takeover", &measured)?;
+        }
+        Mode::Takeover => {
+            let measured = open_loop(root, &options.profile, runs, provenance)?;
+            results::save(root, "takeover", &measured)?;
         }
         Mode::Profiles => {
             let measured = profiles::run(root, runs, &options.variants, provenance)?;
@@ -118,6 +131,7 @@ fn mode_name(mode: Mode) -> &'static str {
         Mode::Profiles => "profiles",
         Mode::BuildTimes => "build-times",
         Mode::Callgrind => "callgrind",
+        Mode::Takeover => "takeover",
         Mode::Render => "render",
     }
 }
@@ -142,7 +156,7 @@ fn build(root: &Path, profile: &str) -> Result<Binaries> {
 fn figures(root: &Path, profile: &str, runs: usize, provenance: Provenance) -> Result<Figures> {
     let bins = build(root, profile)?;
     let plan = Plan::full();
-    let (scenarios, pg_url, no_postgres) = with_postgres(root, &plan);
+    let (scenarios, pg_url, no_postgres) = with_postgres(root, plan.scenarios());
     let rounds = measure::rounds(&plan, &scenarios, &bins, runs, pg_url.as_deref())?;
     let bot_size = std::fs::metadata(&bins.bot)?.len();
     let incremental = Some(build_cost::incremental(root)?);
@@ -157,11 +171,28 @@ fn figures(root: &Path, profile: &str, runs: usize, provenance: Provenance) -> R
     })
 }
 
-/// The plan's scenarios and the PostgreSQL server for those that need one;
-/// without a server, those are left out with a notice, and the reason is
-/// returned for BENCHMARKS.md.
-fn with_postgres(root: &Path, plan: &Plan) -> (Vec<Scenario>, Option<String>, Option<String>) {
-    let mut scenarios = plan.scenarios();
+/// The open-loop rows of the full plan, `runs` rounds.
+fn open_loop(root: &Path, profile: &str, runs: usize, provenance: Provenance) -> Result<OpenLoop> {
+    let bins = build(root, profile)?;
+    let plan = Plan::full();
+    let (scenarios, pg_url, no_postgres) = with_postgres(root, plan.open_loop());
+    let rounds = measure::rounds(&plan, &scenarios, &bins, runs, pg_url.as_deref())?;
+    Ok(OpenLoop {
+        provenance: provenance.finish(),
+        profile: profile.into(),
+        plan,
+        no_postgres,
+        rounds,
+    })
+}
+
+/// `scenarios` and the PostgreSQL server for those that need one; without
+/// a server, those are left out with a notice, and the reason is returned
+/// for BENCHMARKS.md.
+fn with_postgres(
+    root: &Path,
+    mut scenarios: Vec<Scenario>,
+) -> (Vec<Scenario>, Option<String>, Option<String>) {
     if !scenarios.iter().any(Scenario::needs_postgres) {
         return (scenarios, None, None);
     }
@@ -179,8 +210,21 @@ fn smoke(root: &Path) -> Result<()> {
     let bins = build(root, "dev")?;
     let plan = Plan::smoke();
     let provenance = Provenance::start(root, "cargo xtask bench --smoke");
-    let (scenarios, pg_url, no_postgres) = with_postgres(root, &plan);
+    let (scenarios, pg_url, no_postgres) = with_postgres(root, plan.scenarios());
     let rounds = measure::rounds(&plan, &scenarios, &bins, 1, pg_url.as_deref())?;
+    let open: Vec<Scenario> = plan
+        .open_loop()
+        .into_iter()
+        .filter(|s| pg_url.is_some() || !s.needs_postgres())
+        .collect();
+    let open_rounds = measure::rounds(&plan, &open, &bins, 1, pg_url.as_deref())?;
+    let open_loop = OpenLoop {
+        provenance: provenance.clone(),
+        profile: "dev".into(),
+        plan: plan.clone(),
+        no_postgres: no_postgres.clone(),
+        rounds: open_rounds,
+    };
     let figures = Figures {
         provenance: provenance.finish(),
         profile: "dev".into(),
@@ -195,6 +239,7 @@ fn smoke(root: &Path) -> Result<()> {
     charts::draw(&charts, &figures, &render::CHARTS)?;
     let markdown = render::markdown(&render::Inputs {
         figures: &figures,
+        open_loop: Some(&open_loop),
         profiles: None,
         build_times: None,
         instructions: None,
@@ -221,10 +266,12 @@ fn render_all(root: &Path) -> Result<()> {
     let profiles: Option<profiles::Profiles> = results::load(root, "profiles")?;
     let build_times: Option<build_cost::BuildTimes> = results::load(root, "build-times")?;
     let instructions: Option<callgrind::Instructions> = results::load(root, "callgrind")?;
+    let open_loop: Option<OpenLoop> = results::load(root, "takeover")?;
     let analysis = std::fs::read_to_string(root.join("bench/ANALYSIS.md")).ok();
     charts::draw(root, &figures, &render::CHARTS)?;
     let markdown = render::markdown(&render::Inputs {
         figures: &figures,
+        open_loop: open_loop.as_ref(),
         profiles: profiles.as_ref(),
         build_times: build_times.as_ref(),
         instructions: instructions.as_ref(),

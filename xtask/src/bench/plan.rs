@@ -29,7 +29,22 @@ pub struct Plan {
     /// Concurrent admins, one group of [`WEBHOOK_ROWS`] each.
     #[serde(default)]
     pub webhook_admins: Vec<usize>,
+    /// Commands of the SIGKILL row (0 in results made before it).
+    #[serde(default)]
+    pub kill_commands: usize,
+    /// SIGKILLs of one replica in the SIGKILL row.
+    #[serde(default)]
+    pub kills: usize,
+    /// Commands of the reply-pace row.
+    #[serde(default)]
+    pub pace_commands: usize,
+    /// The open-loop rows' commands a second.
+    #[serde(default)]
+    pub open_per_second: usize,
 }
+
+/// The replicas of the open-loop rows (SIGKILL, reply pace).
+pub const OPEN_LOOP_REPLICAS: usize = 3;
 
 /// The admins of the bot row the targets are about.
 pub const TARGET_ADMINS: usize = 10;
@@ -46,6 +61,10 @@ impl Plan {
             admins: vec![1, TARGET_ADMINS, 50],
             webhook_commands: 1_000,
             webhook_admins: vec![TARGET_ADMINS, 50],
+            kill_commands: 900,
+            kills: 3,
+            pace_commands: 600,
+            open_per_second: 30,
         }
     }
 
@@ -60,7 +79,24 @@ impl Plan {
             admins: vec![1, TARGET_ADMINS, 50],
             webhook_commands: 60,
             webhook_admins: vec![TARGET_ADMINS, 50],
+            kill_commands: 90,
+            kills: 1,
+            pace_commands: 60,
+            open_per_second: 30,
         }
+    }
+
+    /// The open-loop rows (`--mode takeover`), none when the plan has no
+    /// count for them.
+    pub fn open_loop(&self) -> Vec<Scenario> {
+        let mut all = Vec::new();
+        if self.kill_commands > 0 {
+            all.push(Scenario::Kill { kills: self.kills });
+        }
+        if self.pace_commands > 0 {
+            all.push(Scenario::Pace);
+        }
+        all
     }
 
     /// Every scenario, in the order of one round.
@@ -153,6 +189,14 @@ pub enum Scenario {
         /// Concurrent admins.
         admins: usize,
     },
+    /// Open loop on three replicas, one SIGKILLed and restarted.
+    Kill {
+        /// SIGKILLs.
+        kills: usize,
+    },
+    /// Open loop on three replicas at the default reply pace against
+    /// Telegram's flood limit.
+    Pace,
 }
 
 impl Scenario {
@@ -174,6 +218,8 @@ impl Scenario {
                 replicas,
                 admins,
             } => format!("webhook/{store}/{replicas}x/{admins}"),
+            Scenario::Kill { kills } => format!("kill/{OPEN_LOOP_REPLICAS}x/{kills}"),
+            Scenario::Pace => format!("pace/{OPEN_LOOP_REPLICAS}x"),
         }
     }
 
@@ -184,7 +230,8 @@ impl Scenario {
             Scenario::Webhook {
                 store: Store::Postgres,
                 ..
-            }
+            } | Scenario::Kill { .. }
+                | Scenario::Pace
         )
     }
 
@@ -233,6 +280,21 @@ impl Scenario {
                 format!("--replicas={replicas}"),
                 format!("--store={store}"),
             ],
+            Scenario::Kill { kills } => vec![
+                "kill".into(),
+                format!("--binary={}", bins.bot.display()),
+                format!("--commands={}", plan.kill_commands),
+                format!("--per-second={}", plan.open_per_second),
+                format!("--replicas={OPEN_LOOP_REPLICAS}"),
+                format!("--kills={kills}"),
+            ],
+            Scenario::Pace => vec![
+                "pace".into(),
+                format!("--binary={}", bins.bot.display()),
+                format!("--commands={}", plan.pace_commands),
+                format!("--per-second={}", plan.open_per_second),
+                format!("--replicas={OPEN_LOOP_REPLICAS}"),
+            ],
         }
     }
 
@@ -259,143 +321,14 @@ impl Scenario {
                 },
                 Report::Webhook(r),
             ) => r.store == *store && r.replicas == *replicas && r.admins == *admins,
+            (Scenario::Kill { kills }, Report::Kill(r)) => {
+                r.kills == *kills && r.replicas == OPEN_LOOP_REPLICAS
+            }
+            (Scenario::Pace, Report::Pace(r)) => r.replicas == OPEN_LOOP_REPLICAS,
             _ => false,
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_count_of_the_plan_becomes_a_scenario() {
-        let plan = Plan::full();
-        let scenarios = plan.scenarios();
-        assert_eq!(
-            scenarios.len(),
-            plan.in_flight.len() * CLIENT_ROWS.len()
-                + plan.connections.len()
-                + plan.admins.len()
-                + plan.webhook_admins.len() * WEBHOOK_ROWS.len()
-        );
-        assert!(plan.admins.contains(&TARGET_ADMINS));
-        let bins = Binaries {
-            bench: "b".into(),
-            sandbox: "s".into(),
-            bot: "w".into(),
-        };
-        let quiet = Scenario::Client {
-            variant: Variant::Wawp,
-            in_flight: 64,
-            subscriber: false,
-        };
-        assert_eq!(
-            quiet.args(&plan, &bins),
-            [
-                "client",
-                "--variant=wawp",
-                "--requests=20000",
-                "--in-flight=64",
-                "--no-subscriber"
-            ]
-        );
-        assert_eq!(quiet.label(), "client/wawp-quiet/64");
-        assert!(scenarios.contains(&quiet));
-    }
-
-    #[test]
-    fn every_webhook_row_runs_at_ten_and_fifty_admins_with_its_own_arguments() {
-        let plan = Plan::full();
-        assert_eq!(plan.webhook_commands, 1_000);
-        let webhook: Vec<Scenario> = plan
-            .scenarios()
-            .into_iter()
-            .filter(|s| matches!(s, Scenario::Webhook { .. }))
-            .collect();
-        for admins in [TARGET_ADMINS, 50] {
-            for (store, replicas) in [
-                (Store::Sqlite, 1),
-                (Store::Postgres, 1),
-                (Store::Postgres, 3),
-            ] {
-                let row = Scenario::Webhook {
-                    store,
-                    replicas,
-                    admins,
-                };
-                assert!(webhook.contains(&row), "{} is missing", row.label());
-            }
-        }
-        assert_eq!(webhook.len(), 6);
-        let bins = Binaries {
-            bench: "b".into(),
-            sandbox: "s".into(),
-            bot: "w".into(),
-        };
-        let three = Scenario::Webhook {
-            store: Store::Postgres,
-            replicas: 3,
-            admins: 50,
-        };
-        assert_eq!(
-            three.args(&plan, &bins),
-            [
-                "webhook",
-                "--binary=w",
-                "--commands=1000",
-                "--admins=50",
-                "--replicas=3",
-                "--store=postgres"
-            ]
-        );
-        assert_eq!(three.label(), "webhook/postgres/3x/50");
-        assert!(three.needs_postgres());
-        let sqlite = Scenario::Webhook {
-            store: Store::Sqlite,
-            replicas: 1,
-            admins: 10,
-        };
-        assert!(!sqlite.needs_postgres() && !Scenario::Bot { admins: 10 }.needs_postgres());
-        let smoke = Plan::smoke();
-        assert!(smoke.webhook_commands < 100 && smoke.webhook_admins == plan.webhook_admins);
-    }
-
-    #[test]
-    fn a_webhook_report_answers_only_its_own_row() {
-        let runs = super::super::results::sample(Plan::smoke())
-            .rounds
-            .remove(0);
-        let row = |store, replicas, admins| Scenario::Webhook {
-            store,
-            replicas,
-            admins,
-        };
-        for (store, replicas, admins) in [(Store::Postgres, 3, 50), (Store::Sqlite, 1, 10)] {
-            let answering: Vec<&Report> = runs
-                .iter()
-                .filter(|r| row(store, replicas, admins).answered_by(r))
-                .collect();
-            assert!(
-                matches!(answering[..], [Report::Webhook(w)]
-                    if w.store == store && w.replicas == replicas && w.admins == admins),
-                "{answering:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn results_saved_before_the_webhook_scenario_still_read() {
-        let mut old = serde_json::to_value(Plan::full()).unwrap();
-        let fields = old.as_object_mut().unwrap();
-        fields.remove("webhook_commands");
-        fields.remove("webhook_admins");
-        let plan: Plan = serde_json::from_value(old).unwrap();
-        assert!(plan.webhook_admins.is_empty());
-        assert!(
-            plan.scenarios()
-                .iter()
-                .all(|s| !matches!(s, Scenario::Webhook { .. }))
-        );
-    }
-}
+mod tests;

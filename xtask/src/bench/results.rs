@@ -8,7 +8,9 @@ use std::process::Command;
 use anyhow::{Context, Result};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use wawp_bench_report::{BotRun, ClientRun, Report, SandboxRun, Store, Variant, WebhookRun};
+use wawp_bench_report::{
+    BotRun, ClientRun, KillRun, PaceRun, Report, SandboxRun, Store, Variant, WebhookRun,
+};
 
 use super::plan::Plan;
 
@@ -141,6 +143,49 @@ impl Figures {
                 {
                     Some(w)
                 }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// What `--mode takeover` measured (and `--mode figures` after its
+/// rounds): the open-loop rows on three replicas, SIGKILL and reply pace.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OpenLoop {
+    /// Where and how.
+    pub provenance: Provenance,
+    /// The cargo profile of the binaries.
+    pub profile: String,
+    /// The counts.
+    pub plan: Plan,
+    /// Why nothing was measured: no PostgreSQL server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_postgres: Option<String>,
+    /// One entry per round; each holds one report per row.
+    pub rounds: Vec<Vec<Report>>,
+}
+
+impl OpenLoop {
+    /// The SIGKILL runs, in round order.
+    pub fn kill(&self) -> Vec<&KillRun> {
+        self.rounds
+            .iter()
+            .flatten()
+            .filter_map(|r| match r {
+                Report::Kill(k) => Some(k),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The reply-pace runs, in round order.
+    pub fn pace(&self) -> Vec<&PaceRun> {
+        self.rounds
+            .iter()
+            .flatten()
+            .filter_map(|r| match r {
+                Report::Pace(p) => Some(p),
                 _ => None,
             })
             .collect()

@@ -5,6 +5,7 @@
 mod build;
 pub mod client;
 mod servers;
+mod takeover;
 pub mod webhook;
 
 use std::fmt::Write as _;
@@ -12,13 +13,15 @@ use std::fmt::Write as _;
 use super::build_cost::BuildTimes;
 use super::callgrind::Instructions;
 use super::profiles::Profiles;
-use super::results::Figures;
+use super::results::{Figures, OpenLoop};
 use super::spread::Spread;
 
 /// Every measurement BENCHMARKS.md shows.
 pub struct Inputs<'a> {
     /// The figures (required).
     pub figures: &'a Figures,
+    /// The open-loop rows (SIGKILL, reply pace), if measured.
+    pub open_loop: Option<&'a OpenLoop>,
     /// Release-profile variants, if measured.
     pub profiles: Option<&'a Profiles>,
     /// Cold build times, if measured.
@@ -76,6 +79,7 @@ pub fn markdown(inputs: &Inputs) -> String {
     servers::sandbox(&mut out, f);
     servers::bot(&mut out, f);
     webhook::section(&mut out, f);
+    takeover::section(&mut out, inputs.open_loop);
     build::section(&mut out, inputs);
     if let Some(analysis) = inputs.analysis {
         out.push('\n');
@@ -183,10 +187,15 @@ mod prose_tests {
             admins: vec![3, super::super::plan::TARGET_ADMINS],
             webhook_commands: 88,
             webhook_admins: vec![4],
+            kill_commands: 0,
+            kills: 0,
+            pace_commands: 0,
+            open_per_second: 0,
         };
         let f = sample(plan);
         let md = markdown(&Inputs {
             figures: &f,
+            open_loop: None,
             profiles: None,
             build_times: None,
             instructions: None,

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use wawp_bench_report::{Store, WebhookRun};
+use wawp_bench_report::{Store, UNPACED_REPLY_RATE, WebhookRun};
 
 use super::super::plan::WEBHOOK_ROWS;
 use super::super::results::Figures;
@@ -44,8 +44,10 @@ pub fn section(out: &mut String, f: &Figures) {
         "{} `/send` commands per run from {} admins (each waits for its reply before its \
          next), POSTed as Telegram would to the `wawp-bot` binary in webhook mode: each replica \
          is a process of its own, in sandbox mode (an in-process fake Wawp), logging at INFO to \
-         a file, with `--reply-rate 1000` (each replica paces its replies; the default 22/s \
-         would set the figures), serving its webhook on 127.0.0.1; the fake Bot API runs on 127.0.0.1 in the \
+         a file, with `--reply-rate {}` (the bot's total reply pace, one budget shared by \
+         all replicas through the store; the highest it accepts, above the commands/s \
+         here, so that the pace does not set the figures as the default 22/s would; the \
+         reply-pace row below measures that default), serving its webhook on 127.0.0.1; the fake Bot API runs on 127.0.0.1 in the \
          benchmark process, whose single thread also makes the POSTs (keep-alive connections, \
          the secret-token header). The replicas of a run share one store: a SQLite file (WAL, \
          synchronous=FULL) in a temporary folder, or a schema of the run's own, dropped \
@@ -65,6 +67,7 @@ pub fn section(out: &mut String, f: &Figures) {
          the last one's `setWebhook`. Chart: [{}]({}).\n",
         count(f.plan.webhook_commands),
         list(&f.plan.webhook_admins),
+        UNPACED_REPLY_RATE,
         row_name(base_store, base_replicas),
         CHARTS.webhook,
         CHARTS.webhook
@@ -153,6 +156,10 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("each update is delivered once"), "{md}");
+        assert!(
+            md.contains("`--reply-rate 1000` (the bot's total reply pace"),
+            "{md}"
+        );
         assert!(md.contains("| admins | store | replicas | commands/s | ÷ SQLite, 1 replica |"));
         // The sample: 12 commands in 12 ms on one replica, in 4 ms on three.
         assert!(
