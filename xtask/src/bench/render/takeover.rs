@@ -77,7 +77,7 @@ fn kill(out: &mut String, open: &OpenLoop) {
          that neither pace sets the latency. \"Held\" are the commands acknowledged before a \
          kill and answered after it: those the dead replica had taken are among them, and \
          wait for its lease to expire before another replica takes them over (the bot's \
-         leases: 15 s on a command not yet handled, 60 s on a reply not yet sent); a command \
+         leases: 30 s on a command not yet handled, 30 s on a reply not yet sent); a command \
          whose Wawp call had started is answered \"outcome unknown\", never sent again.\n",
         count(open.plan.kill_commands),
         open.plan.open_per_second,
