@@ -27,7 +27,7 @@ pub struct ColdBuild {
     #[serde(default)]
     pub role: Option<Role>,
     /// Packages in the dependency tree (`name@version`, normal and build
-    /// dependencies, the package itself included), where counted.
+    /// dependencies, the package itself not counted), where counted.
     #[serde(default)]
     pub tree: Option<usize>,
 }
@@ -89,7 +89,8 @@ fn one_line_package(
     Ok(())
 }
 
-/// Packages (`name@version`) in `dir`'s normal and build dependency tree.
+/// Packages (`name@version`) in `dir`'s normal and build dependency tree,
+/// the package itself not counted (as issue 23 counted them).
 fn tree_size(dir: &Path) -> Result<usize> {
     let output = cargo(dir)
         .args([
@@ -111,6 +112,8 @@ fn tree_size(dir: &Path) -> Result<usize> {
     }
     let packages: std::collections::BTreeSet<String> = String::from_utf8_lossy(&output.stdout)
         .lines()
+        // The first line is the one-line package itself.
+        .skip(1)
         // `name v1.2.3 (/path)` or with ` (*)`: keep name and version.
         .filter_map(|l| {
             let mut words = l.split_whitespace();

@@ -140,7 +140,8 @@ fn build_times(out: &mut String, inputs: &Inputs) {
             let _ = writeln!(
                 out,
                 "- a one-line `wawp` consumer's tree (`cargo tree -e normal,build`, distinct \
-                 `name@version`): {tree} packages; target ≤ {MAX_TREE}: {}",
+                 `name@version`, the consumer itself not counted): {tree} packages; \
+                 target ≤ {MAX_TREE}: {}",
                 verdict(tree <= MAX_TREE)
             );
         }
