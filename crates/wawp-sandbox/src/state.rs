@@ -28,8 +28,10 @@ struct Inner {
     clock: Arc<dyn Clock>,
     store: Store,
     log: MessageLog,
-    /// Random per sandbox, so job ids of two runs differ.
-    job_prefix: u32,
+    /// Random per sandbox, so job ids of two runs differ: letters only, so
+    /// that a client's rule against long digit runs (a code could hide in
+    /// one) leaves the job id whole.
+    job_prefix: String,
     next_job: AtomicU64,
     /// Log each code at info (`--log-codes`); otherwise sends log at debug
     /// without the code or the number.
@@ -64,7 +66,12 @@ impl SandboxState {
                 clock,
                 store: Store::new(max_recipients),
                 log: MessageLog::new(max_messages),
-                job_prefix: rand::rng().random(),
+                job_prefix: {
+                    let mut rng = rand::rng();
+                    (0..8)
+                        .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
+                        .collect()
+                },
                 next_job: AtomicU64::new(1),
                 log_codes,
                 connections: Arc::default(),
@@ -157,7 +164,7 @@ impl SandboxState {
         let message = SentMessage {
             chat_id: chat_id.text.to_owned(),
             code: format!("{code:06}"),
-            job_id: format!("send_{:08x}_{job}", self.inner.job_prefix),
+            job_id: format!("send_{}_{job}", self.inner.job_prefix),
             lang,
             footer: footer.map(str::to_owned),
             sent_at: now,
